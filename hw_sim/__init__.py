@@ -1,0 +1,1 @@
+"""Hardware simulators: fingerprint sensor, synthetic fingerprints, camera, hub."""
