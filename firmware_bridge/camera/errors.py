@@ -17,3 +17,21 @@ class CameraNotFound(CameraError):
 
 class CameraTimeout(CameraError):
     """No frame arrived in time."""
+
+
+class CameraBusy(CameraError):
+    """The camera exists but another process holds it."""
+
+    hint = "stop the other program using the camera (e.g. the kiosk service) and retry"
+
+
+class CameraEndOfStream(CameraError):
+    """A finite source (video file, simulator without looping) has no more frames."""
+
+    hint = "the source ran out of frames; loop it or use a longer one"
+
+
+class CameraSourceError(CameraError):
+    """A simulator or file source exists but cannot be decoded."""
+
+    hint = "use PNG/JPEG images or a video file OpenCV can read"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import BadPacket, ChecksumError
+from .errors import BadPacket, ChecksumError, GarbageBytes
 from .protocol import (
     CHECKSUM_SIZE,
     DEFAULT_ADDRESS,
@@ -129,7 +129,7 @@ class StreamDecoder:
 
     ``feed`` returns, in order, every complete :class:`Packet` and every framing
     error (as an exception *instance*, never raised) found so far. Bytes before a
-    start code are skipped and reported once as :class:`BadPacket`. After a bad
+    start code are skipped and reported as :class:`GarbageBytes`. After a bad
     frame the search restarts one byte past its start code, so a corrupted length
     cannot swallow the packets that follow it.
     """
@@ -203,7 +203,7 @@ class StreamDecoder:
     def _skip(self, events: list, count: int) -> None:
         del self._buf[:count]
         self.skipped += count
-        events.append(BadPacket(f"{count} bytes of garbage before a start code"))
+        events.append(GarbageBytes(f"{count} bytes of garbage before a start code"))
 
 
 def pack_image(image: np.ndarray) -> bytes:

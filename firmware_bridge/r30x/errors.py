@@ -38,6 +38,10 @@ class ChecksumError(BadPacket):
     pass
 
 
+class GarbageBytes(BadPacket):
+    """Bytes that belong to no packet were skipped while looking for a start code."""
+
+
 class UnexpectedPacket(ProtocolError):
     pass
 

@@ -1,0 +1,382 @@
+"""Image -> minutiae for the simulated sensor's Img2Tz (see onboard.py).
+
+Pipeline: local normalisation, variance segmentation, gradient orientation field,
+global ridge period from the spectrum, oriented Gabor enhancement, Zhang-Suen
+thinning by lookup table, crossing-number minutiae, structural and geometric
+clean-up. Everything is vectorised; the only Python loops run over orientations
+and thinning passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# Minutia types, as stored in the character file.
+ENDING = 0
+BIFURCATION = 1
+
+# Below this local grey-level spread a pixel is bare glass (sensor noise is ~2-4).
+_TEXTURE_FLOOR = 7.0
+_N_ORIENT = 16
+_MIN_PERIOD, _MAX_PERIOD, _DEFAULT_PERIOD = 6.0, 14.0, 9.0
+_BLOCK = 15  # window of the local variance used for segmentation
+
+
+class ExtractFailure(Exception):
+    """Why an image yields no usable features; ``reason`` is blank, messy or few."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Features:
+    """Minutiae of one image.
+
+    ``minutiae`` is (N, 5) float64: x, y (pixels), theta (radians, [0, 2pi)), type
+    (ENDING/BIFURCATION), quality (0..1). Endings point into their ridge,
+    bifurcations into the fork, so a ridge ending that turns into a bifurcation on
+    a wetter impression keeps roughly its direction.
+    """
+
+    minutiae: np.ndarray
+    period: float
+    coherence: float  # mean over the foreground, 0..1
+    foreground: float  # fraction of the image
+
+
+# ---- lookup tables over the 8-neighbourhood code ---------------------------------------
+# Neighbour k of the code is P(k+2) of Zhang-Suen: N, NE, E, SE, S, SW, W, NW.
+_OFFSETS = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
+
+
+def _build_luts() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    bits = (np.arange(256)[:, None] >> np.arange(8)) & 1
+    count = bits.sum(1)
+    transitions = ((bits == 0) & (np.roll(bits, -1, axis=1) == 1)).sum(1)
+    p2, _, p4, _, p6, _, p8, _ = bits.T
+    base = (count >= 2) & (count <= 6) & (transitions == 1)
+    first = base & (p2 * p4 * p6 == 0) & (p4 * p6 * p8 == 0)
+    second = base & (p2 * p4 * p8 == 0) & (p2 * p6 * p8 == 0)
+    return first, second, transitions.astype(np.uint8)
+
+
+_ZS_FIRST, _ZS_SECOND, _CROSSING = _build_luts()
+
+
+def _neighbour_code(b: np.ndarray) -> np.ndarray:
+    h, w = b.shape
+    p = np.pad(b, 1)
+    code = np.zeros((h, w), np.uint8)
+    for k, (dy, dx) in enumerate(_OFFSETS):
+        code |= p[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w] << k
+    return code
+
+
+def thin(binary: np.ndarray) -> np.ndarray:
+    """Zhang-Suen skeleton of a 0/1 uint8 image (both sub-iterations by table)."""
+    sk = (binary > 0).astype(np.uint8)
+    while True:
+        changed = False
+        for lut in (_ZS_FIRST, _ZS_SECOND):
+            kill = lut[_neighbour_code(sk)] & (sk == 1)
+            if kill.any():
+                sk[kill] = 0
+                changed = True
+        if not changed:
+            return sk
+
+
+# ---- image-level analysis ----------------------------------------------------------------
+def _local_stats(img: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    mean = cv2.GaussianBlur(img, (0, 0), sigma)
+    var = cv2.GaussianBlur(img * img, (0, 0), sigma) - mean * mean
+    return mean, np.sqrt(np.maximum(var, 0.0))
+
+
+def _largest_components(mask: np.ndarray, min_frac: float = 0.25) -> np.ndarray:
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= 1:
+        return np.zeros_like(mask)
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.zeros(n, np.uint8)
+    keep[1:] = areas >= min_frac * areas.max()
+    return keep[lab]
+
+
+def segment(img: np.ndarray) -> np.ndarray:
+    """Foreground (finger on glass) mask, uint8 0/1, from the local grey-level spread."""
+    mean = cv2.blur(img, (_BLOCK, _BLOCK))
+    std = np.sqrt(np.maximum(cv2.blur(img * img, (_BLOCK, _BLOCK)) - mean * mean, 0.0))
+    # Relative to the best-textured part so a faint (dry) print is not all background.
+    level = max(_TEXTURE_FLOOR, 0.25 * float(np.percentile(std, 95)))
+    mask = (std > level).astype(np.uint8)
+    ker = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (15, 15))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, ker)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, ker)
+    mask = _largest_components(mask)
+    # Fill holes (a wet blotch inside the print is still finger).
+    inv = (1 - mask).astype(np.uint8)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(inv, connectivity=4)
+    if n > 1:
+        h, w = mask.shape
+        touches = np.zeros(n, bool)
+        for edge in (lab[0], lab[-1], lab[:, 0], lab[:, -1]):
+            touches[edge] = True
+        hole = ~touches
+        hole[0] = False
+        mask = mask | hole[lab].astype(np.uint8)
+    return mask
+
+
+def orientation_field(img: np.ndarray, sigma: float = 6.0) -> tuple[np.ndarray, np.ndarray]:
+    """Ridge direction (radians mod pi, image axes x right / y down) and coherence."""
+    sm = cv2.GaussianBlur(img, (0, 0), 1.0)
+    gx = cv2.Sobel(sm, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(sm, cv2.CV_32F, 0, 1, ksize=3)
+    gxx = cv2.GaussianBlur(gx * gx, (0, 0), sigma)
+    gyy = cv2.GaussianBlur(gy * gy, (0, 0), sigma)
+    gxy = cv2.GaussianBlur(gx * gy, (0, 0), sigma)
+    diff = gxx - gyy
+    # Gradient direction is 0.5*atan2(2gxy, gxx-gyy); ridges run across it.
+    theta = (0.5 * np.arctan2(2.0 * gxy, diff) + np.pi / 2.0) % np.pi
+    coh = np.sqrt(diff * diff + 4.0 * gxy * gxy) / (gxx + gyy + 1e-6)
+    return theta.astype(np.float32), coh.astype(np.float32)
+
+
+def ridge_period(norm: np.ndarray, mask: np.ndarray) -> float:
+    """Dominant ridge period in pixels from the radial power spectrum of the print."""
+    h, w = norm.shape
+    spec = np.abs(np.fft.rfft2(norm * mask)) ** 2
+    fy = np.fft.fftfreq(h)[:, None]
+    fx = np.fft.rfftfreq(w)[None, :]
+    radius = np.sqrt(fy * fy + fx * fx) * 256.0  # units of 1/256 cycle per pixel
+    bins = np.rint(radius).astype(np.int64).ravel()
+    prof = np.bincount(bins, spec.ravel(), minlength=200)[:200]
+    counts = np.bincount(bins, minlength=200)[:200]
+    prof = prof / np.maximum(counts, 1)
+    prof = np.convolve(prof, [0.25, 0.5, 0.25], mode="same")
+    lo, hi = int(256 / _MAX_PERIOD), int(np.ceil(256 / _MIN_PERIOD))
+    k = lo + int(np.argmax(prof[lo : hi + 1]))
+    if prof[k] <= 0:
+        return _DEFAULT_PERIOD
+    # Parabolic refinement of the peak bin.
+    a, b, c = prof[k - 1], prof[k], prof[k + 1]
+    den = a - 2 * b + c
+    off = 0.5 * (a - c) / den if den < 0 else 0.0
+    return float(np.clip(256.0 / (k + off), _MIN_PERIOD, _MAX_PERIOD))
+
+
+def _gabor_bank(period: float) -> list[np.ndarray]:
+    su, sv = 0.45 * period, 0.6 * period  # across / along the ridges
+    half = int(np.ceil(2.5 * sv))
+    yy, xx = np.mgrid[-half : half + 1, -half : half + 1].astype(np.float32)
+    bank = []
+    for k in range(_N_ORIENT):
+        phi = np.pi * k / _N_ORIENT  # gradient (across-ridge) direction
+        u = xx * np.cos(phi) + yy * np.sin(phi)
+        v = -xx * np.sin(phi) + yy * np.cos(phi)
+        env = np.exp(-0.5 * (u * u / (su * su) + v * v / (sv * sv)))
+        ker = env * np.cos(2 * np.pi * u / period)
+        ker -= env * (ker.sum() / env.sum())  # zero DC: brightness must not leak through
+        bank.append((ker / np.abs(ker).sum()).astype(np.float32))
+    return bank
+
+
+def enhance(norm: np.ndarray, theta: np.ndarray, period: float) -> np.ndarray:
+    """Gabor response tuned to the local orientation; ridges (dark) come out positive."""
+    neg = -norm
+    responses = np.stack(
+        [cv2.filter2D(neg, cv2.CV_32F, k, borderType=cv2.BORDER_REFLECT) for k in _gabor_bank(period)]
+    )
+    phi = (theta + np.pi / 2.0) % np.pi
+    idx = np.rint(phi / np.pi * _N_ORIENT).astype(np.intp) % _N_ORIENT
+    return np.take_along_axis(responses, idx[None], axis=0)[0]
+
+
+# ---- minutiae --------------------------------------------------------------------------
+def _disc_offsets(radius: int) -> tuple[np.ndarray, np.ndarray]:
+    yy, xx = np.mgrid[-radius : radius + 1, -radius : radius + 1]
+    keep = (yy * yy + xx * xx) <= radius * radius
+    keep[radius, radius] = False
+    return yy[keep], xx[keep]
+
+
+def _mean_direction(
+    labels: np.ndarray, py: np.ndarray, px: np.ndarray, want: np.ndarray, radius: int
+) -> np.ndarray:
+    """Angle from each point to the centroid of nearby pixels carrying label ``want``."""
+    if len(py) == 0:
+        return np.zeros(0)
+    dy, dx = _disc_offsets(radius)
+    pad = np.pad(labels, radius)
+    lab = pad[py[:, None] + radius + dy[None], px[:, None] + radius + dx[None]]
+    hit = lab == want[:, None]
+    n = np.maximum(hit.sum(1), 1)
+    my = (hit * dy[None]).sum(1) / n
+    mx = (hit * dx[None]).sum(1) / n
+    return np.arctan2(my, mx)
+
+
+def _snap_to_field(angle: np.ndarray, field: np.ndarray) -> np.ndarray:
+    """Use the smoother orientation field, in the sense the skeleton says, where they agree."""
+    cand = np.where(np.cos(angle - field) >= 0, field, field + np.pi)
+    diff = np.abs(np.angle(np.exp(1j * (cand - angle))))
+    return np.where(diff < np.pi / 4, cand, angle) % (2 * np.pi)
+
+
+def skeleton_minutiae(
+    sk: np.ndarray, theta: np.ndarray, period: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Crossing-number minutiae with spurs, short ridges, bridges and lakes removed.
+
+    Returns x, y, angle, type arrays.
+    """
+    code = _neighbour_code(sk)
+    cn = _CROSSING[code] * sk
+    ends = (cn == 1) & (sk == 1)
+    junc = ((cn >= 3) & (sk == 1)).astype(np.uint8)
+    ker3 = np.ones((3, 3), np.uint8)
+    zone = cv2.dilate(junc, ker3) & sk  # skeleton pixels of a junction
+    seg = sk & (1 - zone)
+    nseg, seg_lab, seg_stats, _ = cv2.connectedComponentsWithStats(seg, connectivity=8)
+    nz, zone_lab, _, zone_cent = cv2.connectedComponentsWithStats(zone, connectivity=8)
+    seg_len = seg_stats[:, cv2.CC_STAT_AREA]
+
+    # Which segments touch which junction zones.
+    h, w = sk.shape
+    zpad = np.pad(zone_lab, 1)
+    pairs = []
+    sy, sx = np.nonzero(seg_lab)
+    sl = seg_lab[sy, sx]
+    for dy, dx in _OFFSETS:
+        z = zpad[sy + 1 + dy, sx + 1 + dx]
+        hit = z > 0
+        pairs.append(np.stack([z[hit], sl[hit]], 1))
+    pairs = np.unique(np.concatenate(pairs), axis=0) if pairs else np.zeros((0, 2), int)
+    zone_id, branch_seg = pairs[:, 0], pairs[:, 1]
+
+    # Per segment: number of zone attachments and of endings.
+    attach = np.bincount(branch_seg, minlength=nseg)
+    ey, ex = np.nonzero(ends)
+    e_seg = seg_lab[ey, ex]
+    end_count = np.bincount(e_seg, minlength=nseg)
+    end_count[0] = 0
+
+    spur_len = 1.0 * period
+    end_ok = e_seg > 0  # an ending inside a junction zone is a one-pixel spur
+    zone_ok = np.ones(nz, bool)
+    zone_ok[0] = False
+    zone_ok[zone_lab[ey[~end_ok], ex[~end_ok]]] = False
+    # Spur: ending whose segment runs into a junction within a ridge period.
+    spur_seg = (end_count == 1) & (attach == 1) & (seg_len < spur_len)
+    end_ok &= ~spur_seg[e_seg]
+    zone_ok[zone_id[spur_seg[branch_seg]]] = False
+    # Short ridge or dot.
+    short = (end_count == 2) & (seg_len < spur_len)
+    end_ok &= ~short[e_seg]
+    # Bridge between ridges or the rim of a lake (both ends at junctions).
+    bridge = (end_count == 0) & (attach >= 1) & (seg_len < 1.2 * period)
+    zone_ok[zone_id[bridge[branch_seg]]] = False
+    branches = np.bincount(zone_id, minlength=nz)
+    zone_ok &= branches == 3
+
+    radius = max(4, int(round(period)))
+    # Endings point towards the body of their ridge.
+    ey, ex = ey[end_ok], ex[end_ok]
+    e_ang = _mean_direction(seg_lab, ey, ex, seg_lab[ey, ex], radius)
+    # Bifurcations point into the fork: between the two branches closest in angle.
+    zsel = np.nonzero(zone_ok)[0]
+    bsel = np.isin(zone_id, zsel)
+    bz, bs = zone_id[bsel], branch_seg[bsel]  # sorted by zone, 3 per zone
+    cy = np.rint(zone_cent[bz, 1]).astype(np.intp)
+    cx = np.rint(zone_cent[bz, 0]).astype(np.intp)
+    b_ang = _mean_direction(seg_lab, cy, cx, bs, radius + 2).reshape(-1, 3)
+    vec = np.exp(1j * b_ang)
+    pair_cos = np.stack(
+        [(vec[:, i] * np.conj(vec[:, j])).real for i, j in ((0, 1), (0, 2), (1, 2))], 1
+    )
+    best = np.argmax(pair_cos, 1)
+    pick = np.array([[0, 1], [0, 2], [1, 2]])[best]
+    rows = np.arange(len(vec))
+    fork = vec[rows, pick[:, 0]] + vec[rows, pick[:, 1]]
+    z_ang = np.angle(fork)
+    zy, zx = zone_cent[zsel, 1], zone_cent[zsel, 0]
+
+    x = np.concatenate([ex.astype(float), zx])
+    y = np.concatenate([ey.astype(float), zy])
+    ang = np.concatenate([e_ang, z_ang])
+    typ = np.concatenate([np.full(len(ex), ENDING), np.full(len(zx), BIFURCATION)])
+    iy = np.clip(np.rint(y).astype(np.intp), 0, h - 1)
+    ix = np.clip(np.rint(x).astype(np.intp), 0, w - 1)
+    ang = _snap_to_field(ang, theta[iy, ix].astype(float))
+    return x, y, ang, typ
+
+
+def _remove_clusters(
+    x: np.ndarray, y: np.ndarray, ang: np.ndarray, typ: np.ndarray, period: float
+) -> np.ndarray:
+    """Keep-mask dropping pairs too close to both be real (breaks, holes, noise)."""
+    n = len(x)
+    if n < 2:
+        return np.ones(n, bool)
+    dx = x[:, None] - x[None]
+    dy = y[:, None] - y[None]
+    d = np.hypot(dx, dy)
+    np.fill_diagonal(d, np.inf)
+    close = d < 0.7 * period
+    # A broken ridge: two endings facing each other across a short gap.
+    facing = np.cos(ang[:, None] - ang[None]) < -0.7
+    both_end = (typ[:, None] == ENDING) & (typ[None] == ENDING)
+    broken = both_end & facing & (d < 1.8 * period)
+    return ~(close | broken).any(1)
+
+
+MAX_MINUTIAE = 80
+
+
+def extract(image: np.ndarray) -> Features:
+    """Minutiae of a grey image (dark ridges on light glass); raises ExtractFailure."""
+    img = np.asarray(image, dtype=np.float32)
+    h, w = img.shape
+    lo, hi = np.percentile(img, [1, 99])
+    if hi - lo < 2 * _TEXTURE_FLOOR:
+        raise ExtractFailure("blank", "no contrast")
+    mask = segment(img)
+    fg = float(mask.mean())
+    if fg < 0.03:
+        raise ExtractFailure("blank", "no textured area")
+
+    theta, coh = orientation_field(img)
+    fg_coh = float(coh[mask > 0].mean())
+    if fg_coh < 0.3:
+        raise ExtractFailure("messy", f"ridge coherence {fg_coh:.2f}")
+    if fg < 0.12:
+        raise ExtractFailure("few", f"print covers {fg:.0%} of the window")
+
+    mean, std = _local_stats(img, 8.0)
+    norm = (img - mean) / np.maximum(std, 4.0)
+    period = ridge_period(norm, mask)
+    resp = enhance(norm, theta, period)
+    ridges = ((resp > 0) & (mask > 0)).astype(np.uint8)
+    sk = thin(ridges)
+    x, y, ang, typ = skeleton_minutiae(sk, theta, period)
+
+    # Away from the print's edge, where every ridge "ends", and in coherent flow.
+    dist = cv2.distanceTransform(np.pad(mask, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    iy = np.clip(np.rint(y).astype(np.intp), 0, h - 1)
+    ix = np.clip(np.rint(x).astype(np.intp), 0, w - 1)
+    d_edge = dist[iy, ix]
+    c = coh[iy, ix]
+    keep = (d_edge > 1.3 * period) & (c > 0.2)
+    x, y, ang, typ, d_edge, c = x[keep], y[keep], ang[keep], typ[keep], d_edge[keep], c[keep]
+    keep = _remove_clusters(x, y, ang, typ, period)
+    x, y, ang, typ, d_edge, c = x[keep], y[keep], ang[keep], typ[keep], d_edge[keep], c[keep]
+    quality = np.clip(c, 0, 1) * np.clip(d_edge / (3.0 * period), 0.3, 1.0)
+    order = np.lexsort((x, y, -np.round(quality, 3)))[:MAX_MINUTIAE]
+    minutiae = np.stack([x, y, ang, typ.astype(float), quality], 1)[order]
+    return Features(minutiae, period, fg_coh, fg)
