@@ -121,7 +121,6 @@ def extract(
     """
     skel = thin(binary)
     crossing = _tables()[3][_codes(skel)]
-    h, w = skel.shape
     keep = skel.astype(bool)
     keep[:border] = keep[-border:] = False
     keep[:, :border] = keep[:, -border:] = False

@@ -20,7 +20,7 @@ def smooth_field(
     grid = rng.standard_normal((gh, gw)).astype(np.float32)
     # Upsample the grid so that one cell spans ``cell`` pixels, then crop with a
     # random sub-cell offset so field features do not lock to a fixed lattice.
-    big_h, big_w = int(round(gh * cell)), int(round(gw * cell))
+    big_h, big_w = round(gh * cell), round(gw * cell)
     interp = cv2.INTER_CUBIC if cubic else cv2.INTER_LINEAR
     big = cv2.resize(grid, (big_w, big_h), interpolation=interp)
     oy = int(rng.integers(0, max(1, big_h - h)))

@@ -106,7 +106,9 @@ def grow_ridges(
             wi = np.where(p0 == i, 1.0 - wp, np.where(p0 + 1 == i, wp, 0.0)).astype(np.float32)
             if not wi.any():
                 continue
-            bank = np.stack([fft.irfft2(spec * spectra[i, j], s=shape) for j in range(N_ORIENTATIONS)])
+            bank = np.stack(
+                [fft.irfft2(spec * spectra[i, j], s=shape) for j in range(N_ORIENTATIONS)]
+            )
             sel = (1.0 - wo) * np.take_along_axis(bank, o0[None], 0)[0]
             sel += wo * np.take_along_axis(bank, o1[None], 0)[0]
             resp += wi * sel
