@@ -21,12 +21,14 @@ from .codec import Packet
 from .errors import (
     GarbageBytes,
     ProtocolError,
+    ReceiveError,
     SensorDisconnected,
     SensorError,
     SensorNotFound,
     SensorReplyError,
     SensorTimeout,
     UnexpectedPacket,
+    UploadError,
     error_for_code,
 )
 from .protocol import (
@@ -417,10 +419,22 @@ class R30xSensor:
         _, data = self._transact(Instruction.UP_CHAR, _buffer(buffer), expect_data=True)
         return data
 
-    def down_char(self, data: bytes, buffer: int = 1) -> None:
+    def down_char(self, data: bytes, buffer: int = 1, verify: bool = True) -> None:
+        """Download a character file; the module does not acknowledge data packets,
+        so ``verify`` reads it back and sends again when the line garbled it."""
         if len(data) != CHAR_FILE_SIZE:
             raise ValueError(f"a character file is {CHAR_FILE_SIZE} bytes, got {len(data)}")
-        self._transact(Instruction.DOWN_CHAR, _buffer(buffer), data_out=bytes(data))
+        for attempt in range(self.retries + 1):
+            self._transact(Instruction.DOWN_CHAR, _buffer(buffer), data_out=bytes(data))
+            if not verify:
+                return
+            try:
+                if self.up_char(buffer) == data:
+                    return
+            except UploadError:
+                pass  # nothing arrived in the buffer: send again
+            self.stats["retries"] += attempt < self.retries
+        raise ReceiveError("the character file did not arrive intact at the sensor")
 
     def match(self) -> MatchResult:
         ack, _ = self._transact(Instruction.MATCH, ok_codes=(Code.OK, Code.NO_MATCH))

@@ -85,8 +85,9 @@ class Firmware:
                  library: TemplateLibrary | None = None, seed: int = 0,
                  flash_error_rate: float = 0.0):
         self.settings = settings or SensorSettings()
-        self.glass = glass or Glass()
-        self.library = library or TemplateLibrary(self.settings.capacity)
+        self.glass = glass if glass is not None else Glass()
+        self.library = (library if library is not None
+                        else TemplateLibrary(self.settings.capacity))
         self.settings.capacity = self.library.capacity
         self.rng = random.Random(seed)
         self.flash_error_rate = flash_error_rate
@@ -292,12 +293,12 @@ class Firmware:
         return [self._ack(Code.OK)]
 
     def _img2tz(self, args: bytes) -> list[Packet]:
-        from . import onboard
-
         buf = self._buffer_id(args)
         self.busy_seconds = self.settings.timing.img2tz
         if self.image is None:
             return [self._ack(Code.NO_VALID_IMAGE)]
+        from . import onboard
+
         try:
             self.char_buffers[buf] = onboard.generate_char(self.image)
         except onboard.OnboardError as exc:
@@ -305,12 +306,12 @@ class Firmware:
         return [self._ack(Code.OK)]
 
     def _reg_model(self, args: bytes) -> list[Packet]:
-        from . import onboard
-
         self.busy_seconds = self.settings.timing.reg_model
         a, b = self.char_buffers[1], self.char_buffers[2]
         if a is None or b is None:
             return [self._ack(Code.COMBINE_FAIL)]
+        from . import onboard
+
         try:
             merged = onboard.combine(a, b)
         except onboard.OnboardError as exc:
@@ -329,31 +330,31 @@ class Firmware:
         return [self._ack(Code.OK)]
 
     def _score(self, a: bytes | None, b: bytes | None) -> int | None:
-        from . import onboard
-
         if a is None or b is None:
             return None
+        from . import onboard
+
         try:
             return onboard.score(a, b)
         except onboard.OnboardError:
             return None
 
     def _match(self, args: bytes) -> list[Packet]:
-        from . import onboard
-
         self.busy_seconds = self.settings.timing.match
         score = self._score(self.char_buffers[1], self.char_buffers[2])
         if score is None:
             return [self._ack(Code.TEMPLATE_READ_ERROR, bytes(2))]
+        from . import onboard
+
         self.last_match = score >= onboard.match_threshold(self.settings.security_level)
         code = Code.OK if self.last_match else Code.NO_MATCH
         return [self._ack(code, min(score, 0xFFFF).to_bytes(2, "big"))]
 
     def _search(self, args: bytes) -> list[Packet]:
-        from . import onboard
-
         if len(args) < 5:
             raise ValueError("short search")
+        from . import onboard
+
         buf = self._buffer_id(args)
         start = int.from_bytes(args[1:3], "big")
         count = int.from_bytes(args[3:5], "big")

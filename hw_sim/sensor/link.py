@@ -120,7 +120,7 @@ class PtyLink(Link):
     def host_baud(self) -> int | None:
         try:
             attrs = termios.tcgetattr(self._slave)
-        except (termios.error, OSError):
+        except (termios.error, OSError, ValueError):
             return None
         return _SPEEDS.get(attrs[5])
 
