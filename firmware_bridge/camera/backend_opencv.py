@@ -15,7 +15,9 @@ from .deps import import_cv2
 from .errors import CameraEndOfStream, CameraError, CameraNotFound, CameraTimeout
 from .frame import Size, to_rgb
 
-USB_HINT = "plug in the USB camera and list devices with 'ls /dev/video*' or 'v4l2-ctl --list-devices'"
+USB_HINT = (
+    "plug in the USB camera and list devices with 'ls /dev/video*' or 'v4l2-ctl --list-devices'"
+)
 CLOSE_GRACE_S = 2.0
 
 

@@ -7,6 +7,7 @@ when this backend is opened.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ class Picamera2Camera(Camera):
         self,
         device: int | str = 0,
         size: str | Size | None = None,
+        fps: float | None = None,
         mode: str = "preview",
         controls: dict[str, Any] | None = None,
     ):
@@ -49,6 +51,8 @@ class Picamera2Camera(Camera):
             raise ValueError(f"mode must be 'preview' or 'video', not {mode!r}")
         self.mode = mode
         self.controls = dict(controls or {})
+        if fps:
+            self.controls.setdefault("FrameRate", float(fps))
         self._camera: Any = None
 
     def _open_device(self) -> Size | None:
@@ -78,8 +82,8 @@ class Picamera2Camera(Camera):
         )
         # "RGB888" is libcamera's name for 24-bit pixels stored B, G, R in memory, so
         # capture_array returns HxWx3 in BGR order (picamera2's "BGR888" is R, G, B).
-        # We ask for RGB888 because it is the format OpenCV-style code expects and
-        # every Pi model supports, then swap to RGB in _read_image.
+        # RGB888 is asked for anyway: 3 bytes a pixel (no padding byte as in XRGB8888)
+        # on every Pi model; the swap to RGB happens in _read_image.
         main = {"size": tuple(self.requested_size or DEFAULT_SIZE), "format": "RGB888"}
         try:
             config = make(main=main, controls=self.controls) if self.controls else make(main=main)
@@ -109,8 +113,6 @@ class Picamera2Camera(Camera):
                 f"no frame from Pi camera {self.camera_num} within {timeout:g} s",
                 hint="check the ribbon cable; a loose cable often stalls the stream",
             ) from None
-        except CameraError:
-            raise
         except Exception as exc:
             raise CameraError(f"Pi camera {self.camera_num} failed: {exc}") from None
         return to_rgb(image, "bgr")
@@ -119,7 +121,6 @@ class Picamera2Camera(Camera):
         camera, self._camera = self._camera, None
         if camera is None:
             return
-        try:
+        with contextlib.suppress(Exception):
             camera.stop()
-        finally:
-            camera.close()
+        camera.close()
