@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 FACTORY_BAUD = 57600
 FACTORY_PACKET_SIZE = 128
+MAX_BULK_BYTES = 64 * 1024  # the largest transfer (an image) is 36,864 bytes
 SUPPORTED_BAUDS = tuple(n * BAUD_UNIT for n in range(1, 13))
 # Errors after which a command is simply sent again.
 _RETRYABLE = (ProtocolError, SensorTimeout)
@@ -257,13 +258,17 @@ class R30xSensor:
             self._write(codec.data_packets(data_out, self.packet_size, self.address))
         if not expect_data:
             return reply, b""
-        chunks = []
+        chunks, size = [], 0
         while True:
-            # Bulk transfers get time for every packet at the line rate, plus margin.
-            packet = self._read_packet(max(deadline, time.monotonic() + timeout))
+            # Each data packet must follow the last within the timeout; the total is
+            # capped, so a stream that never ends cannot hold the caller forever.
+            packet = self._read_packet(time.monotonic() + timeout)
             if packet.pid not in (PID.DATA, PID.END_DATA):
                 raise UnexpectedPacket(f"expected a data packet, got packet id 0x{packet.pid:02X}")
             chunks.append(packet.payload)
+            size += len(packet.payload)
+            if size > MAX_BULK_BYTES:
+                raise UnexpectedPacket(f"bulk transfer longer than {MAX_BULK_BYTES} bytes")
             if packet.pid == PID.END_DATA:
                 return reply, b"".join(chunks)
 
@@ -389,10 +394,7 @@ class R30xSensor:
 
     def up_image(self) -> np.ndarray:
         """Upload the image buffer as a 288 x 256 uint8 array (4-bit levels x 17)."""
-        # 4-bit image + packet overhead at the line rate, with margin for a slow host.
-        wire = codec.IMAGE_BYTES * (1 + 11 / self.packet_size) * 10 / self.baud
-        _, data = self._transact(Instruction.UP_IMAGE, expect_data=True,
-                                 timeout=self.timeout + 1.5 * wire)
+        _, data = self._transact(Instruction.UP_IMAGE, expect_data=True)
         return codec.unpack_image(data)
 
     def down_image(self, image: np.ndarray) -> None:
