@@ -23,16 +23,19 @@ log = logging.getLogger(__name__)
 class SensorSimulator:
     """A simulated R30x on a pty (default) or TCP, served by a background thread.
 
-    ``pace=True`` sends bytes at the line rate of the configured baud rate and the
-    module's operation times (``realistic`` timing); tests use ``pace=False``.
+    ``pace=True`` sends bytes at the line rate of the configured baud rate and, unless
+    ``realistic_timing=False``, takes the module's time for each operation; tests use
+    ``pace=False``.
     """
 
     def __init__(self, *, transport: str = "pty", tcp_port: int = 0, pty_path: str | None = None,
                  settings: SensorSettings | None = None, library_path: str | Path | None = None,
                  faults: FaultConfig | None = None, pace: bool = False, strict_baud: bool = True,
-                 seed: int = 0):
+                 realistic_timing: bool | None = None, seed: int = 0):
         settings = settings or SensorSettings()
-        if pace and settings.timing == Timing():
+        if realistic_timing is None:
+            realistic_timing = pace
+        if realistic_timing and settings.timing == Timing():
             settings.timing = Timing.realistic()
         self.glass = Glass()
         library = TemplateLibrary(settings.capacity, library_path)
@@ -129,7 +132,7 @@ class SensorSimulator:
             if event.pid == PID.COMMAND and self.faults.ignore_command():
                 return
             replies = fw.handle(event)
-        if self.pace and fw.busy_seconds:
+        if fw.busy_seconds:
             time.sleep(fw.busy_seconds)
         stall = self.faults.stall()
         if stall:

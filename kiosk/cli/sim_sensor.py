@@ -30,6 +30,10 @@ def register(group) -> None:
     p.add_argument("--password", type=lambda s: int(s, 0), default=0, help="module password")
     p.add_argument("--fast", action="store_true",
                    help="no line-rate pacing or operation delays (for tests)")
+    p.add_argument("--no-op-delays", action="store_true",
+                   help="keep line-rate pacing but answer without the module's processing time")
+    p.add_argument("--baud", type=int, default=57600, choices=[9600 * n for n in range(1, 13)],
+                   metavar="BAUD", help="the module's initial baud rate (default 57600)")
     p.add_argument("--faults", default="",
                    help="fault injection, e.g. 'garbage_rate=0.05,bit_flip_rate=1e-5,seed=1'")
     p.add_argument("--seed", type=int, default=0, help="seed of the module's random generator")
@@ -48,11 +52,11 @@ def cmd_sim_sensor(args) -> int:
     if not 1 <= args.capacity <= 0xFFFF:
         raise CliError("--capacity must be between 1 and 65535", EXIT_USAGE)
     image = load_greyscale(args.finger) if args.finger else None
-    settings = SensorSettings(capacity=args.capacity, password=args.password)
+    settings = SensorSettings(capacity=args.capacity, password=args.password, baud=args.baud)
     sim = SensorSimulator(
         transport="tcp" if args.tcp is not None else "pty", tcp_port=args.tcp or 0,
         pty_path=args.path, settings=settings, library_path=args.library, faults=faults,
-        pace=not args.fast, seed=args.seed)
+        pace=not args.fast, realistic_timing=not (args.fast or args.no_op_delays), seed=args.seed)
     if image is not None:
         sim.place(image)
     elif args.identity is not None:
