@@ -1,5 +1,5 @@
 """R30x / ZFM / AS608 fingerprint sensor: protocol codec and driver."""
 
-from .protocol import Code, Instruction, LedColour, LedMode, PID
+from .protocol import PID, Code, Instruction, LedColour, LedMode
 
 __all__ = ["PID", "Code", "Instruction", "LedColour", "LedMode"]

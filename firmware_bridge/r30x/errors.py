@@ -52,7 +52,8 @@ class SensorReplyError(SensorError):
     code: int = Code.UNDEFINED_ERROR
     hint = "retry; if it persists run 'kiosk sensor selftest'"
 
-    def __init__(self, message: str | None = None, hint: str | None = None, code: int | None = None):
+    def __init__(self, message: str | None = None, hint: str | None = None,
+                 code: int | None = None):
         if code is not None:
             self.code = code
         name = _code_name(self.code)
@@ -88,7 +89,8 @@ ImageTooMessy = _reply(
     "fingerprint image too messy", "clean and dry the finger and the glass, then press gently")
 TooFewFeatures = _reply(
     "TooFewFeatures", Code.TOO_FEW_FEATURES,
-    "too few fingerprint features in the image", "press the finger flat and centred, a little harder")
+    "too few fingerprint features in the image",
+    "press the finger flat and centred, a little harder")
 NoMatch = _reply(
     "NoMatch", Code.NO_MATCH,
     "the fingerprints do not match", "try again or use another finger")
@@ -103,7 +105,8 @@ BadPageId = _reply(
     "template position outside the sensor library", "use a position below the library capacity")
 TemplateReadError = _reply(
     "TemplateReadError", Code.TEMPLATE_READ_ERROR,
-    "the template could not be read or is invalid", "that position is empty or corrupt; enrol again")
+    "the template could not be read or is invalid",
+    "that position is empty or corrupt; enrol again")
 UploadError = _reply(
     "UploadError", Code.UPLOAD_TEMPLATE_ERROR,
     "the sensor could not send the template", "retry the transfer")
@@ -127,7 +130,8 @@ NoValidImage = _reply(
     "no valid image in the sensor's image buffer", "capture an image first")
 FlashError = _reply(
     "FlashError", Code.FLASH_ERROR,
-    "the sensor failed to write its flash", "retry; a repeated failure means the sensor must be replaced")
+    "the sensor failed to write its flash",
+    "retry; a repeated failure means the sensor must be replaced")
 InvalidRegister = _reply(
     "InvalidRegister", Code.INVALID_REGISTER,
     "the sensor has no such parameter", "check the parameter number")
@@ -151,7 +155,8 @@ SensorHardwareError = _reply(
     "the sensor reports a hardware fault", "power-cycle the sensor; replace it if the fault stays")
 UnsupportedCommand = _reply(
     "UnsupportedCommand", Code.UNSUPPORTED,
-    "this sensor model does not support that command", "check the sensor model (R503 for the LED ring)")
+    "this sensor model does not support that command",
+    "check the sensor model (R503 for the LED ring)")
 
 _BY_CODE: dict[int, type[SensorReplyError]] = {
     cls.code: cls

@@ -32,7 +32,8 @@ def _baud(text: str) -> int | str:
         return text
     value = _int(text)
     if value not in SUPPORTED_BAUDS:
-        raise argparse.ArgumentTypeError(f"baud must be a multiple of 9600 up to 115200, not {value}")
+        raise argparse.ArgumentTypeError(
+            f"baud must be a multiple of 9600 up to 115200, not {value}")
     return value
 
 
@@ -189,7 +190,8 @@ def _check_image_buffer(sensor: R30xSensor) -> str:
     start = time.monotonic()
     back = sensor.up_image()
     if not np.array_equal(back, pattern):
-        raise SensorError("the image came back different", hint="noise on the line; check the cable")
+        raise SensorError("the image came back different",
+                          hint="noise on the line; check the cable")
     return f"36,864 bytes intact, upload {time.monotonic() - start:.2f} s"
 
 

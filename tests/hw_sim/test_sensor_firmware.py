@@ -110,7 +110,8 @@ def test_library_store_load_delete_empty_index():
     assert table1[(300 - 256) // 8] == 1 << ((300 - 256) % 8)
     assert code_of(cmd(fw, Instruction.LOAD_CHAR, 2, (9).to_bytes(2, "big"))) == Code.OK
     assert fw.char_buffers[2] == template
-    assert code_of(cmd(fw, Instruction.LOAD_CHAR, 2, (5).to_bytes(2, "big"))) == Code.TEMPLATE_READ_ERROR
+    missing = cmd(fw, Instruction.LOAD_CHAR, 2, (5).to_bytes(2, "big"))
+    assert code_of(missing) == Code.TEMPLATE_READ_ERROR
     assert code_of(cmd(fw, Instruction.DELET_CHAR, b"\x00\x09", b"\x00\x01")) == Code.OK
     assert 9 not in fw.library
     assert code_of(cmd(fw, Instruction.EMPTY)) == Code.OK
