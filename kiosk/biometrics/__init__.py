@@ -1,0 +1,1 @@
+"""Biometric matching on the device: fingerprint (and, later, face)."""
