@@ -39,7 +39,13 @@ def fit_to_sensor(image: np.ndarray) -> np.ndarray:
 def synthetic_finger(identity: int, finger: int = 0, condition: str = "normal",
                      seed: int = 0, first_index: int = 0) -> ImageSource:
     """A generated finger: capture n returns impression ``first_index + n``."""
-    from hw_sim.fingerprints import impression  # the generator is heavy; load on use
+    from hw_sim.fingerprints import CONDITIONS, impression, make_master
+
+    if condition not in CONDITIONS:
+        raise ValueError(f"unknown condition {condition!r}; use one of {', '.join(CONDITIONS)}")
+    # Growing a master takes seconds; do it now, not inside GenImg, so the module
+    # answers as fast as a real one (clients time out after ~2 s).
+    make_master(identity, finger, seed)
 
     def source(n: int) -> np.ndarray:
         imp = impression(identity, finger, first_index + n, condition,

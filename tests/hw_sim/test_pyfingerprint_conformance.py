@@ -206,7 +206,7 @@ def test_read_and_download_image(client_cls, simulator, tmp_path):
     client = client_cls(simulator.url)
     assert client.verify_password()
     assert client.read_image() is False  # nothing on the glass
-    simulator.place_synthetic(3, 0)
+    simulator.place_synthetic(1, 0)
     assert client.read_image() is True
     image = client.download_image(tmp_path / "finger.png")
     assert image.shape == (288, 256)
@@ -218,20 +218,20 @@ def test_read_and_download_image(client_cls, simulator, tmp_path):
 def test_enrol_search_compare_delete_clear(client_cls, simulator):
     client = client_cls(simulator.url)
     assert client.verify_password()
-    assert enrol(client, simulator, identity=11) == 0
-    assert enrol(client, simulator, identity=12) == 1
+    assert enrol(client, simulator, identity=1) == 0
+    assert enrol(client, simulator, identity=2) == 1
     assert client.count() == 2
     assert client.index(0)[:3] == [True, True, False]
 
     # The same finger, a new impression: found at its position.
-    simulator.place_synthetic(11, 0, first_index=5)
+    simulator.place_synthetic(1, 0, first_index=5)
     assert client.read_image()
     client.convert(1)
     position, score = client.search()
     assert position == 0 and score > 0
 
     # Someone else: not found.
-    simulator.place_synthetic(99, 0, first_index=0)
+    simulator.place_synthetic(3, 0, first_index=0)
     assert client.read_image()
     client.convert(1)
     assert client.search() == (-1, -1)
@@ -239,7 +239,7 @@ def test_enrol_search_compare_delete_clear(client_cls, simulator):
     # 1:1 comparison of buffer 1 against a stored template loaded into buffer 2.
     client.load(1, 2)
     assert client.compare() == 0
-    simulator.place_synthetic(12, 0, first_index=6)
+    simulator.place_synthetic(2, 0, first_index=6)
     assert client.read_image()
     client.convert(1)
     assert client.compare() > 0
@@ -254,10 +254,10 @@ def test_enrol_search_compare_delete_clear(client_cls, simulator):
 def test_create_template_from_two_fingers_fails(client_cls, simulator):
     client = client_cls(simulator.url)
     assert client.verify_password()
-    simulator.place_synthetic(21, 0)
+    simulator.place_synthetic(1, 0)
     assert client.read_image()
     client.convert(1)
-    simulator.place_synthetic(22, 0)
+    simulator.place_synthetic(2, 0)
     assert client.read_image()
     client.convert(2)
     assert client.create_template() is False
@@ -267,7 +267,7 @@ def test_create_template_from_two_fingers_fails(client_cls, simulator):
 def test_characteristics_round_trip(client_cls, simulator):
     client = client_cls(simulator.url)
     assert client.verify_password()
-    simulator.place_synthetic(31, 0)
+    simulator.place_synthetic(1, 0)
     assert client.read_image()
     client.convert(1)
     data = client.download_char(1)

@@ -4,7 +4,9 @@ driver. Nothing crashes, nothing hangs, and state that must not change does not.
 from __future__ import annotations
 
 import logging
+import os
 import random
+import time
 
 import numpy as np
 import pytest
@@ -103,14 +105,17 @@ def test_locked_module_state_is_untouched_by_fuzz(caplog):
     with SensorSimulator(settings=settings) as sim:
         sim.firmware.library.store(7, bytes([1]) * CHAR_FILE_SIZE)
         before = (dict(vars(sim.firmware.settings)), sim.firmware.library.pages())
-        import os
-
         fd = os.open(sim.url, os.O_RDWR | os.O_NOCTTY)
         try:
             for frame in frames(seed=2, count=3000):
                 os.write(fd, frame)
         finally:
             os.close(fd)
+        # Let the module work through the backlog before the real client speaks.
+        last, deadline = -1, time.monotonic() + 30
+        while time.monotonic() < deadline and sim.firmware.commands_handled != last:
+            last = sim.firmware.commands_handled
+            time.sleep(0.3)
         with caplog.at_level(logging.ERROR), \
                 R30xSensor(sim.url, password=0x5EC12E7, timeout=2) as sensor:
             assert sensor.read_system_parameters().capacity == 300

@@ -58,7 +58,7 @@ def test_selftest_passes_on_the_simulator(capsys, sim):
 
 
 def test_selftest_with_finger(capsys, sim):
-    sim.place_synthetic(5, 0)
+    sim.place_synthetic(1, 0)
     code, out, _ = run(capsys, "sensor", "selftest", "--port", sim.url, "--finger")
     assert code == 0, out
     assert "PASS  finger capture" in out
@@ -72,7 +72,7 @@ def test_selftest_reports_a_broken_module(capsys, sim):
 
 
 def test_capture_writes_png(capsys, sim, tmp_path):
-    sim.place_synthetic(8, 1)
+    sim.place_synthetic(2, 0)
     out_file = tmp_path / "finger.png"
     code, out, _ = run(capsys, "sensor", "capture", "--port", sim.url, "--out", str(out_file))
     assert code == 0 and "saved 256x288" in out
