@@ -16,6 +16,26 @@ import numpy as np
 CONDITIONS: tuple[str, ...] = ("normal", "dry", "wet", "worn", "labourer", "partial")
 
 
+# How often each condition turns up in a "mixed" set, roughly what a village
+# office sees: mostly ordinary fingers, a fair share of farm and market hands.
+MIXED_WEIGHTS: dict[str, float] = {
+    "normal": 0.55,
+    "dry": 0.12,
+    "wet": 0.10,
+    "worn": 0.08,
+    "labourer": 0.08,
+    "partial": 0.07,
+}
+
+
+def mixed_condition(finger_key: int, index: int, seed: int = 0) -> str:
+    """Deterministic draw of a condition for impression ``index`` of a finger."""
+    rng = np.random.default_rng(np.random.SeedSequence([0xC0D, seed, finger_key, index]))
+    names = list(MIXED_WEIGHTS)
+    p = np.array([MIXED_WEIGHTS[n] for n in names])
+    return names[int(rng.choice(len(names), p=p / p.sum()))]
+
+
 def check(condition: str) -> str:
     if condition not in CONDITIONS:
         raise ValueError(
@@ -32,56 +52,77 @@ class Capture:
     offset: float  # how far the finger is off the sensor centre, px
     threshold: float  # ridge-field level of a ridge edge: > 0 thins, < 0 thickens
     softness: float  # width of the ridge edge in field units
+    edge_noise: float  # ragged ridge edges: threshold jitter along the ridges
     contrast: float  # grey-level depth of a fully pressed ridge
+    contrast_var: float  # relative patchiness of that depth over the print
+    valley: float  # grey-level darkening of valleys inside the contact area
     background: float  # grey level of bare glass
     noise: float  # sensor noise, grey levels
     blur: float  # optical blur sigma, px
+    pores: float  # share of ridge area showing as white pores/specks
+    mottle: float  # 0..1, uneven ridge darkness
     breaks: float  # fraction of ridge length lost to dryness (0..1)
     blotches: float  # fraction of valleys filled by moisture (0..1)
     flatten: float  # 0..1, how much worn ridges lose their depth variation
+    specks: int  # dirt on the glass
     creases: int
     cuts: int
     scars: int
 
 
 def draw(condition: str, rng: np.random.Generator) -> Capture:
+    """Random capture parameters for one impression under ``condition``.
+
+    The "normal" ranges were calibrated against FVC2000 DB1 and FVC2002 DB2
+    statistics with bench/fingerprint_realism.py (docs/fingerprint_generator.md).
+    """
     u = rng.uniform
     base = dict(
-        pressure=u(0.55, 0.95),
-        offset=abs(rng.normal(0, 14)),
-        threshold=rng.normal(0.0, 0.12),
-        softness=u(0.25, 0.45),
-        contrast=u(120, 165),
-        background=u(195, 230),
-        noise=u(3, 7),
-        blur=u(0.5, 0.9),
-        breaks=u(0.0, 0.08),
+        pressure=u(0.4, 0.9),
+        offset=abs(rng.normal(0, 22)),
+        threshold=rng.normal(0.0, 0.15),
+        softness=u(0.3, 0.6),
+        edge_noise=u(0.15, 0.35),
+        contrast=u(90, 170),
+        contrast_var=u(0.15, 0.35),
+        valley=u(5, 30),
+        background=u(180, 230),
+        noise=u(4, 9),
+        blur=u(0.6, 1.1),
+        pores=u(0.02, 0.08),
+        mottle=u(0.15, 0.4),
+        breaks=u(0.02, 0.1),
         blotches=0.0,
         flatten=0.0,
-        creases=int(rng.poisson(0.4)),
+        specks=int(rng.poisson(2)),
+        creases=int(rng.poisson(0.5)),
         cuts=0,
         scars=0,
     )
     if condition == "dry":
         base.update(
-            pressure=u(0.45, 0.8),
+            pressure=u(0.35, 0.75),
             threshold=u(0.3, 0.55),
-            contrast=u(90, 140),
+            contrast=u(70, 130),
             breaks=u(0.2, 0.4),
+            pores=u(0.06, 0.14),
+            valley=u(0, 8),
         )
     elif condition == "wet":
         base.update(
-            pressure=u(0.7, 1.0),
+            pressure=u(0.65, 1.0),
             threshold=u(-0.55, -0.3),
             blur=u(1.0, 1.6),
-            blotches=u(0.08, 0.25),
+            blotches=u(0.06, 0.18),
             contrast=u(140, 180),
+            valley=u(20, 45),
+            pores=u(0.0, 0.03),
         )
     elif condition == "worn":
         base.update(
-            contrast=u(50, 85),
-            softness=u(0.6, 0.9),
-            noise=u(5, 9),
+            contrast=u(45, 80),
+            softness=u(0.7, 1.0),
+            noise=u(5, 10),
             flatten=u(0.4, 0.8),
             breaks=u(0.1, 0.25),
             creases=int(rng.integers(3, 9)),
@@ -94,7 +135,7 @@ def draw(condition: str, rng: np.random.Generator) -> Capture:
             scars=int(rng.integers(0, 3)),
         )
     elif condition == "partial":
-        base.update(pressure=u(0.35, 0.6), offset=u(70, 115))
+        base.update(pressure=u(0.3, 0.55), offset=u(70, 115))
     return Capture(**base)
 
 

@@ -31,5 +31,5 @@ def period_map(
     period -= 0.5 * np.clip((silhouette.cy - ys) / silhouette.top, 0.0, 1.0)
     for cx, cy in cores:
         period += 0.5 * np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * 40.0**2))
-    period += rng.uniform(0.15, 0.35) * smooth_field(rng, shape, 90.0)
+    period += rng.uniform(0.3, 0.5) * smooth_field(rng, shape, 70.0)
     return np.clip(period, 6.8, 11.5).astype(np.float32)

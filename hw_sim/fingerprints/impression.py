@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
-from scipy.special import ndtri
 
 from . import conditions as cond
 from .geometry import Placement, Warp
 from .master import MASTER_DPI, Master, make_master
 from .noise import smooth_field
+from .render import render
 
 SENSOR_SIZE = (288, 256)  # (h, w) of the R30x frame at 500 dpi
 ORIENTATION_BLOCK = 8  # px per ground-truth orientation block
@@ -83,11 +82,6 @@ def _impression_rng(master: Master, index: int, condition: str) -> np.random.Gen
     return np.random.default_rng(ss)
 
 
-def _smoothstep(x: np.ndarray) -> np.ndarray:
-    x = np.clip(x, 0.0, 1.0)
-    return x * x * (3.0 - 2.0 * x)
-
-
 def make_impression(
     master: Master, index: int, condition: str = "normal", size: tuple[int, int] = SENSOR_SIZE
 ) -> Impression:
@@ -118,7 +112,7 @@ def make_impression(
         ramp=rng.uniform(80, 140),
         shift=(float(rng.normal(0, 4)), float(rng.normal(0, 4))),
         twist=float(rng.normal(0, 0.03)),
-        wobble=rng.uniform(0.3, 1.0),
+        wobble=rng.uniform(1.0, 2.5),
     )
     warp = Warp(placement, (h, w), rng)
     mx, my = warp.map_x, warp.map_y
@@ -127,33 +121,12 @@ def make_impression(
     ax = sil.half_width * (0.55 + 0.45 * cap.pressure)
     ay = sil.top * (0.6 + 0.5 * cap.pressure)
     rho = np.sqrt(((mx - pad[0]) / ax) ** 2 + ((my - pad[1]) / ay) ** 2)
-    rho += 0.06 * smooth_field(rng, (h, w), 40.0)
-    contact = np.clip((1.0 - rho) / 0.1, 0.0, 1.0)
+    rho += 0.035 * smooth_field(rng, (h, w), 70.0)
+    contact = np.clip((1.0 - rho) / 0.2, 0.0, 1.0)
     contact *= sil.radius(mx, my) < 1.0
-    mask = contact > 0.5
+    mask = contact > 0.3
 
-    # Ridges: thinner where the pressure fades towards the contact rim.
-    f = warp.sample(master.ridges)
-    t = cap.threshold + 0.35 * (1.0 - contact)
-    r = _smoothstep((f - t) / cap.softness + 0.5)
-    if cap.breaks > 0:
-        n = smooth_field(rng, (h, w), rng.uniform(5, 9))
-        r *= _smoothstep((n - ndtri(cap.breaks)) / 0.4 + 0.5)
-    if cap.blotches > 0:
-        n = smooth_field(rng, (h, w), rng.uniform(10, 18))
-        r = np.maximum(r, 0.9 * _smoothstep((n - ndtri(1.0 - cap.blotches)) / 0.3))
-    if cap.flatten > 0:
-        n = smooth_field(rng, (h, w), 4.0)
-        r *= 1.0 - cap.flatten * _smoothstep(n * 0.5 + 0.5)
-    # Pores and uneven ink along the ridges.
-    r *= 1.0 - 0.18 * _smoothstep(smooth_field(rng, (h, w), 2.5) * 0.5 + 0.5)
-    r *= 1.0 - cond.damage(cap, (h, w), rng)
-
-    bg = cap.background + 8.0 * smooth_field(rng, (h, w), 160.0)
-    img = bg - cap.contrast * r * contact - 6.0 * contact
-    img = cv2.GaussianBlur(img.astype(np.float32), (0, 0), cap.blur)
-    img += rng.normal(0.0, cap.noise, (h, w)).astype(np.float32)
-    image = np.clip(img + 0.5, 0, 255).astype(np.uint8)
+    image = render(warp.sample(master.ridges), contact, cap, rng)
 
     minutiae = _map_minutiae(master, warp, mask)
     orientation = _map_orientation(master, warp, mask)

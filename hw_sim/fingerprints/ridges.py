@@ -21,7 +21,7 @@ from scipy import fft
 N_ORIENTATIONS = 16
 BANK_PERIODS: tuple[float, ...] = (6.8, 8.4, 10.0, 11.6)
 SIGMA_ACROSS = 0.42  # envelope across the ridges, in periods
-SIGMA_ALONG = 0.62  # along the ridges: longer means smoother, fewer minutiae
+SIGMA_ALONG = 0.8  # along the ridges: longer means smoother, fewer minutiae
 
 
 def _gabor(period: float, theta: float, half: int) -> np.ndarray:
@@ -56,7 +56,7 @@ def _bank_spectra(shape: tuple[int, int]) -> np.ndarray:
     return out
 
 
-def _weights(orientation: np.ndarray, period: np.ndarray):
+def bank_weights(orientation: np.ndarray, period: np.ndarray):
     """Bank indices and linear interpolation weights for every pixel."""
     o = orientation * (N_ORIENTATIONS / np.pi)
     o0 = np.floor(o).astype(np.intp)
@@ -70,13 +70,36 @@ def _weights(orientation: np.ndarray, period: np.ndarray):
     return o0, o1, wo, p0, wp
 
 
+def gabor_pass(
+    img: np.ndarray, orientation: np.ndarray, period: np.ndarray, weights=None
+) -> np.ndarray:
+    """Filter ``img`` once, each pixel with the bank filter of its own orientation and period.
+
+    ``weights`` (from :func:`bank_weights`) may be passed to skip recomputing them.
+    """
+    shape = img.shape
+    spectra = _bank_spectra(shape)
+    o0, o1, wo, p0, wp = weights if weights is not None else bank_weights(orientation, period)
+    spec = fft.rfft2(img.astype(np.float32))
+    resp = np.zeros(shape, np.float32)
+    for i in range(len(BANK_PERIODS)):
+        wi = np.where(p0 == i, 1.0 - wp, np.where(p0 + 1 == i, wp, 0.0)).astype(np.float32)
+        if not wi.any():
+            continue
+        bank = np.stack([fft.irfft2(spec * spectra[i, j], s=shape) for j in range(N_ORIENTATIONS)])
+        sel = (1.0 - wo) * np.take_along_axis(bank, o0[None], 0)[0]
+        sel += wo * np.take_along_axis(bank, o1[None], 0)[0]
+        resp += wi * sel
+    return resp
+
+
 def grow_ridges(
     orientation: np.ndarray,
     period: np.ndarray,
     rng: np.random.Generator,
     *,
-    seeds_per_mpx: float = 330.0,
-    iterations: int = 18,
+    seeds_per_mpx: float = 150.0,
+    iterations: int = 30,
     gain: float = 2.5,
 ) -> np.ndarray:
     """Grow a ridge pattern; returns a float32 field, > 0 on ridges, about +-1.
@@ -87,31 +110,15 @@ def grow_ridges(
     """
     shape = orientation.shape
     h, w = shape
-    spectra = _bank_spectra(shape)
-    o0, o1, wo, p0, wp = _weights(orientation, period)
-    # Only the periods actually present need filtering.
-    used = np.unique(np.concatenate([np.unique(p0), np.unique(p0) + 1]))
-
+    weights = bank_weights(orientation, period)
     img = np.zeros(shape, np.float32)
     n_seeds = max(3, int(rng.poisson(seeds_per_mpx * h * w / 1e6)))
     sy = rng.integers(0, h, n_seeds)
     sx = rng.integers(0, w, n_seeds)
     img[sy, sx] = rng.choice([-1.0, 1.0], n_seeds) * 8.0
-
     resp = img
     for _ in range(iterations):
-        spec = fft.rfft2(img)
-        resp = np.zeros(shape, np.float32)
-        for i in used:
-            wi = np.where(p0 == i, 1.0 - wp, np.where(p0 + 1 == i, wp, 0.0)).astype(np.float32)
-            if not wi.any():
-                continue
-            bank = np.stack(
-                [fft.irfft2(spec * spectra[i, j], s=shape) for j in range(N_ORIENTATIONS)]
-            )
-            sel = (1.0 - wo) * np.take_along_axis(bank, o0[None], 0)[0]
-            sel += wo * np.take_along_axis(bank, o1[None], 0)[0]
-            resp += wi * sel
+        resp = gabor_pass(img, orientation, period, weights)
         img = np.clip(gain * resp, -1.0, 1.0)
     # Normalise the final response so a full-contrast ridge peaks near +-1.
     scale = np.percentile(np.abs(resp), 95) or 1.0

@@ -1,0 +1,274 @@
+"""How real do Sidik's synthetic fingerprints look? Compare them with FVC sets.
+
+    .venv/bin/python bench/fingerprint_realism.py ../shared/data/fingerprints [--out DIR]
+
+Every set (real ones from DATA_DIR, synthetic ones generated here) is brought to
+500 dpi and cut to the kiosk's 256 x 288 frame around its centre (padded white),
+then measured with the same tools (hw_sim.fingerprints.quality): ridge period,
+orientation certainty, foreground area, minutiae density and ending share,
+grey levels, a quality score. A table compares the sets; a contact sheet shows
+them side by side. A baseline minutiae matcher (below; written for this
+benchmark, tuned on nothing) gives each set's EER on the FVC protocol: all
+280 genuine pairs, all 2,880 impostor pairs of a 10 x 8 set.
+
+The real images are read by path only, never copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from hw_sim.fingerprints import impression
+from hw_sim.fingerprints.conditions import mixed_condition
+from hw_sim.fingerprints.quality import (
+    centre_crop,
+    grey_histogram,
+    measure,
+    to_500dpi,
+)
+
+REAL_SETS = {  # folder: dpi (see shared/data/README.md)
+    "fvc2000_db1_b": 500.0,
+    "fvc2002_db2_b": 569.0,
+    "fvc2002_db4_b_synthetic_sfinge": 500.0,
+}
+REAL = ("fvc2000_db1_b", "fvc2002_db2_b")  # the truly real ones: the calibration target
+FRAME = (288, 256)
+
+METRICS = (
+    ("foreground", "foreground fraction", "{:.2f}"),
+    ("period", "ridge period px", "{:.2f}"),
+    ("period_iqr", "period IQR px (in-print)", "{:.2f}"),
+    ("coherence", "orientation certainty", "{:.3f}"),
+    ("clarity", "local clarity (sine R^2)", "{:.3f}"),
+    ("band_energy", "ridge-band energy", "{:.3f}"),
+    ("minutiae_per_cm2", "minutiae / cm^2", "{:.1f}"),
+    ("ending_fraction", "ending share", "{:.2f}"),
+    ("fg_grey_mean", "grey mean (print)", "{:.0f}"),
+    ("fg_grey_p10", "grey p10 (ridges)", "{:.0f}"),
+    ("fg_grey_p90", "grey p90 (valleys)", "{:.0f}"),
+    ("bg_grey_mean", "grey mean (background)", "{:.0f}"),
+    ("quality", "quality score 0-100", "{:.1f}"),
+)
+
+
+# ---- data -------------------------------------------------------------------------------
+def load_real(folder: Path, dpi: float, fingers: int, impressions: int):
+    images, labels = [], []
+    for f in range(101, 101 + fingers):
+        for i in range(1, impressions + 1):
+            path = folder / f"{f}_{i}.png"
+            img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+            if img is None:
+                continue
+            images.append(centre_crop(to_500dpi(img, dpi), FRAME))
+            labels.append(f)
+    return images, labels
+
+
+def make_synthetic(fingers: int, impressions: int, condition: str, seed: int):
+    images, labels = [], []
+    for f in range(fingers):
+        for i in range(impressions):
+            c = mixed_condition(f, i, seed) if condition == "mixed" else condition
+            images.append(impression(1000 + f, f % 10, i, c, FRAME, seed).image)
+            labels.append(f)
+    return images, labels
+
+
+# ---- baseline matcher -------------------------------------------------------------------
+def match_score(a: np.ndarray, b: np.ndarray, dist: float = 12.0, dtheta: float = 0.5) -> float:
+    """Best rigid alignment over all minutia-pair hypotheses; score = matched^2 / (na nb).
+
+    Exhaustive (every pair of minutiae proposes a rotation and shift), so it
+    needs no descriptor and no training. Directions are compared modulo 2 pi.
+    """
+    na, nb = len(a), len(b)
+    if na < 3 or nb < 3:
+        return 0.0
+    rot = (b[None, :, 2] - a[:, None, 2]).reshape(-1)  # (na*nb,)
+    c, s = np.cos(rot), np.sin(rot)
+    ia, ib = np.divmod(np.arange(na * nb), nb)
+    ax, ay = a[:, 0], a[:, 1]
+    # Rotate every A minutia about the hypothesis' A minutia, then move it onto B's.
+    dx = ax[None, :] - ax[ia][:, None]
+    dy = ay[None, :] - ay[ia][:, None]
+    tx = b[ib, 0][:, None] + c[:, None] * dx - s[:, None] * dy
+    ty = b[ib, 1][:, None] + s[:, None] * dx + c[:, None] * dy
+    tt = a[None, :, 2] + rot[:, None]
+    d2 = (tx[:, :, None] - b[None, None, :, 0]) ** 2 + (ty[:, :, None] - b[None, None, :, 1]) ** 2
+    dang = np.abs(np.angle(np.exp(1j * (tt[:, :, None] - b[None, None, :, 2]))))
+    ok = (d2 < dist * dist) & (dang < dtheta)
+    matched = np.minimum(ok.any(2).sum(1), ok.any(1).sum(1))
+    best = int(matched.max())
+    return best * best / (na * nb)
+
+
+def eer(genuine: np.ndarray, impostor: np.ndarray) -> tuple[float, float, float]:
+    """EER, FNMR at FMR 1% and at FMR 0.1% (all in %)."""
+    thr = np.unique(np.concatenate([genuine, impostor]))
+    fmr = np.array([(impostor >= t).mean() for t in thr])
+    fnmr = np.array([(genuine < t).mean() for t in thr])
+    k = np.argmin(np.abs(fmr - fnmr))
+    e = 50.0 * (fmr[k] + fnmr[k])
+
+    def at(target):
+        ok = fmr <= target
+        return 100.0 * fnmr[ok].min() if ok.any() else 100.0
+
+    return e, at(0.01), at(0.001)
+
+
+def evaluate_matching(minutiae: list[np.ndarray], labels: list[int]) -> dict:
+    gen, imp = [], []
+    t0 = time.perf_counter()
+    for i, j in itertools.combinations(range(len(minutiae)), 2):
+        (gen if labels[i] == labels[j] else imp).append(match_score(minutiae[i], minutiae[j]))
+    dt = time.perf_counter() - t0
+    e, f1, f01 = eer(np.array(gen), np.array(imp))
+    return {
+        "eer": e,
+        "fnmr@1%": f1,
+        "fnmr@0.1%": f01,
+        "ms_per_match": 1e3 * dt / (len(gen) + len(imp)),
+    }
+
+
+# ---- report -----------------------------------------------------------------------------
+def summarise(name: str, images: list[np.ndarray], match: bool) -> dict:
+    t0 = time.perf_counter()
+    feats, mins = [], []
+    for img in images:
+        f, m = measure(img)
+        feats.append(f)
+        mins.append(m)
+    out = {
+        "name": name,
+        "features": {k: np.array([f[k] for f in feats], float) for k in feats[0]},
+        "hist": np.mean([grey_histogram(i) for i in images], 0),
+        "fte": sum(len(m) < 6 for m in mins),
+        "s_per_image": (time.perf_counter() - t0) / len(images),
+    }
+    out["minutiae"] = mins
+    return out
+
+
+def print_table(rows: list[dict]) -> None:
+    names = [r["name"] for r in rows]
+    w = max(12, *(len(n) for n in names))
+    print(f"\n{'metric (median [IQR])':<28}" + "".join(f"{n[:w]:>{w + 2}}" for n in names))
+    for key, label, fmt in METRICS:
+        cells = []
+        for r in rows:
+            v = r["features"][key]
+            v = v[np.isfinite(v)]
+            if len(v) == 0:
+                cells.append("n/a")
+                continue
+            q1, q2, q3 = np.percentile(v, [25, 50, 75])
+            cells.append(f"{fmt.format(q2)} [{fmt.format(q1)}-{fmt.format(q3)}]")
+        print(f"{label:<28}" + "".join(f"{c:>{w + 2}}" for c in cells))
+    real = [r for r in rows if r["name"] in REAL]
+    if real:
+        print(f"\n{'grey histogram distance':<28}" + "".join(f"{n[:w]:>{w + 2}}" for n in names))
+        for ref in real:
+            d = [0.5 * np.abs(r["hist"] - ref["hist"]).sum() for r in rows]
+            print(f"{'  to ' + ref['name']:<28}" + "".join(f"{x:>{w + 2}.3f}" for x in d))
+        print(
+            "\nWithin the real sets' spread (synthetic median inside [min q25, max q75] of real):"
+        )
+        for r in rows:
+            if r["name"] in REAL_SETS:
+                continue
+            ins = []
+            for key, _label, _ in METRICS:
+                lo = min(np.nanpercentile(x["features"][key], 25) for x in real)
+                hi = max(np.nanpercentile(x["features"][key], 75) for x in real)
+                med = np.nanmedian(r["features"][key])
+                ins.append(f"{key}{'' if lo <= med <= hi else ' (OUT)'}")
+            print(f"  {r['name']}: " + ", ".join(ins))
+
+
+def contact_sheet(rows: list[dict], sets: dict, path: Path, per_row: int = 6) -> None:
+    w = FRAME[1]
+    label_w = 12
+    sheet = []
+    for r in rows:
+        imgs = sets[r["name"]][0]
+        pick = [imgs[k] for k in np.linspace(0, len(imgs) - 1, per_row).astype(int)]
+        tile = np.hstack([np.pad(im, ((4, 4), (4, 4)), constant_values=255) for im in pick])
+        bar = np.full((tile.shape[0], label_w * 12), 255, np.uint8)
+        cv2.putText(
+            bar,
+            r["name"][:22],
+            (4, tile.shape[0] // 2),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.4,
+            0,
+            1,
+            cv2.LINE_AA,
+        )
+        sheet.append(np.hstack([bar, tile]))
+    out = np.vstack(sheet)
+    if w * per_row > 1600:
+        out = cv2.resize(out, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    cv2.imwrite(str(path), out, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("data_dir", type=Path, help="folder holding the FVC sets")
+    ap.add_argument("--out", type=Path, default=None, help="where to write the contact sheet")
+    ap.add_argument("--fingers", type=int, default=10)
+    ap.add_argument("--impressions", type=int, default=8)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-match", action="store_true", help="skip the (slow) EER evaluation")
+    args = ap.parse_args(argv)
+
+    sets: dict[str, tuple[list, list]] = {}
+    for name, dpi in REAL_SETS.items():
+        folder = args.data_dir / name
+        if folder.is_dir():
+            sets[name] = load_real(folder, dpi, args.fingers, args.impressions)
+        else:
+            print(f"(no {folder}, skipped)", file=sys.stderr)
+    t0 = time.perf_counter()
+    for cond in ("normal", "mixed"):
+        sets[f"sidik_{cond}"] = make_synthetic(args.fingers, args.impressions, cond, args.seed)
+    print(
+        f"generated {2 * args.fingers * args.impressions} synthetic images in "
+        f"{time.perf_counter() - t0:.1f} s (masters included)"
+    )
+
+    rows = [summarise(n, imgs, not args.no_match) for n, (imgs, _) in sets.items()]
+    print_table(rows)
+    if not args.no_match:
+        print(
+            f"\nBaseline matcher (exhaustive pair alignment), {args.fingers} x {args.impressions}:"
+        )
+        print(f"{'set':<34}{'EER %':>8}{'FNMR@1%':>10}{'FNMR@0.1%':>11}{'FTE':>6}{'ms/match':>10}")
+        for r in rows:
+            m = evaluate_matching(r["minutiae"], sets[r["name"]][1])
+            print(
+                f"{r['name']:<34}{m['eer']:>8.2f}{m['fnmr@1%']:>10.1f}{m['fnmr@0.1%']:>11.1f}"
+                f"{r['fte']:>6}{m['ms_per_match']:>10.1f}"
+            )
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        path = args.out / "fingerprint_contact_sheet.png"
+        contact_sheet(rows, sets, path)
+        print(f"\ncontact sheet: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
