@@ -6,6 +6,7 @@ import importlib
 
 SIM_MODULES = (
     "kiosk.cli.sim_sensor",
+    "kiosk.cli.sim_fingerprints",
 )
 
 
