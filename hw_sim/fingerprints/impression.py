@@ -34,6 +34,8 @@ class Impression:
     direction (radians in [0, pi), same angle convention) at pixel
     (x, y) = (8 j + 3.5, 8 i + 3.5), NaN where the finger is not in contact.
     ``mask``: bool (h, w), true where the finger touches the glass.
+    ``minutiae_ids``: int32 (N,), each minutia's row in ``master.minutiae``, so
+    two impressions of one finger have known minutia correspondences.
     ``cores`` / ``deltas``: (K, 2) float32 x, y of singular points in the frame.
     """
 
@@ -49,6 +51,7 @@ class Impression:
     mask: np.ndarray | None = None
     cores: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
     deltas: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
+    minutiae_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     rotation: float = 0.0
     dpi: float = MASTER_DPI
     orientation_block: int = ORIENTATION_BLOCK
@@ -68,6 +71,7 @@ class Impression:
             "rotation_rad": round(float(self.rotation), 5),
             "minutiae_format": "x, y, theta (rad, y down), type (0 ending, 1 bifurcation)",
             "minutiae": [[round(float(v), 3) for v in m] for m in self.minutiae],
+            "minutiae_ids": self.minutiae_ids.tolist(),
             "cores": np.round(self.cores, 2).tolist(),
             "deltas": np.round(self.deltas, 2).tolist(),
             "orientation_block": self.orientation_block,
@@ -128,15 +132,16 @@ def make_impression(
 
     image = render(warp.sample(master.ridges), contact, cap, rng)
 
-    minutiae = _map_minutiae(master, warp, mask)
+    minutiae, ids = _map_minutiae(master, warp, mask)
     orientation = _map_orientation(master, warp, mask)
     cores = _map_points(master.singular.cores, warp, (h, w))
     deltas = _map_points(master.singular.deltas, warp, (h, w))
-    for arr in (image, minutiae, orientation, mask, cores, deltas):
+    for arr in (image, minutiae, ids, orientation, mask, cores, deltas):
         arr.setflags(write=False)
     return Impression(
         image=image,
         minutiae=minutiae,
+        minutiae_ids=ids,
         orientation=orientation,
         identity=master.identity,
         finger=master.finger,
@@ -160,10 +165,11 @@ def _map_points(pts: np.ndarray, warp: Warp, size: tuple[int, int]) -> np.ndarra
     return np.stack([x[inside], y[inside]], 1).astype(np.float32)
 
 
-def _map_minutiae(master: Master, warp: Warp, mask: np.ndarray) -> np.ndarray:
+def _map_minutiae(master: Master, warp: Warp, mask: np.ndarray):
+    """Master minutiae inside the contact area, in image coordinates, and their rows."""
     m = master.minutiae
     if len(m) == 0:
-        return np.zeros((0, 4), np.float32)
+        return np.zeros((0, 4), np.float32), np.zeros(0, np.int32)
     x, y, theta = warp.directions_to_image(
         m[:, 0].astype(np.float64), m[:, 1].astype(np.float64), m[:, 2].astype(np.float64)
     )
@@ -172,7 +178,7 @@ def _map_minutiae(master: Master, warp: Warp, mask: np.ndarray) -> np.ndarray:
     inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
     inside[inside] = mask[yi[inside], xi[inside]]
     out = np.stack([x, y, np.mod(theta, 2 * np.pi), m[:, 3]], 1)[inside]
-    return out.astype(np.float32)
+    return out.astype(np.float32), np.flatnonzero(inside).astype(np.int32)
 
 
 def _map_orientation(master: Master, warp: Warp, mask: np.ndarray) -> np.ndarray:
