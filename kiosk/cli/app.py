@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "kiosk.cli.camera",
     "kiosk.cli.sim",
     "kiosk.cli.demo",
+    "kiosk.cli.eval",
 )
 
 

@@ -1,0 +1,150 @@
+"""The on-device matcher: int8 TFLite minutia network + cylinder matcher + fixed-length code.
+
+    from kiosk.biometrics.fingerprint import load_matcher
+    m = load_matcher()                       # models/manifest.json, hash-checked
+    t = m.extract(image)                     # uint8 (288, 256) -> template bytes
+    m.compare(t, enrolled) >= m.verify_threshold
+
+Image -> (quality gate) -> 500 dpi -> local normalisation -> network (stride-4
+maps: foreground, minutia heat, offsets, directions) -> minutiae, mask,
+cylinders, code -> template. Comparison decodes templates (cached) and fuses
+impression scores (match.py). 1:N: the fixed-length code shortlists, the
+minutia comparison ranks (Gallery).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from ..runtime import MANIFEST, ModelError, TFLiteModel, load_model
+from . import features as ft
+from . import preprocess as pp
+from . import template as tpl
+from .interface import FingerprintMatcher, Guidance, NoUsableFingerprint, QualityReport
+from .match import fuse
+
+MODEL_NAME = "fingerprint"
+MIN_MINUTIAE = 6
+_CACHE = 512
+
+
+class TFLiteFingerprintMatcher(FingerprintMatcher):
+    """FingerprintMatcher over a hash-checked TFLite model; see the module docstring."""
+
+    def __init__(self, model: TFLiteModel, entry: dict, dpi: float = pp.SENSOR_DPI):
+        self.model = model
+        self.entry = entry
+        self.version = str(entry.get("version", "unknown"))
+        thr = entry.get("thresholds", {})
+        self.verify_threshold = float(thr.get("verify", 0.5))
+        self.dedup_threshold = float(thr.get("dedup", 0.7))
+        self.dpi = float(dpi)
+        self.heat_threshold = float(entry.get("heat_threshold", ft.HEAT_THRESHOLD))
+        self._decoded: OrderedDict[bytes, tpl.Template] = OrderedDict()
+
+    # -- capture side ---------------------------------------------------------------------
+    def quality(self, image: np.ndarray) -> QualityReport:
+        try:
+            img = pp.check_image(image)
+        except NoUsableFingerprint as exc:
+            return QualityReport(0.0, False, exc.guidance, {"reason": exc.reason})
+        score, usable, guidance, details = pp.assess(img)
+        return QualityReport(round(score, 3), usable, guidance, details)
+
+    def features(self, image: np.ndarray) -> ft.Features:
+        """Minutiae (in 500 dpi pixels) and foreground mask of one capture."""
+        img = pp.check_image(image)
+        score, usable, guidance, details = pp.assess(img)
+        if not usable:
+            reason = details.get("reason", "low_quality")
+            raise NoUsableFingerprint(reason, f"no usable fingerprint ({reason}): "
+                                      f"foreground {details['foreground']:.0%}", guidance)
+        img = pp.rescale(img, self.dpi)
+        x = pp.pad_to(pp.normalise(img))
+        maps = self.model.run(x[None, :, :, None])[0]
+        return ft.decode(maps, img.shape, self.heat_threshold)
+
+    def extract(self, image: np.ndarray, finger: int = tpl.UNKNOWN_FINGER) -> bytes:
+        f = self.features(image)
+        if len(f.minutiae) < MIN_MINUTIAE:
+            raise NoUsableFingerprint(
+                "too_few_features", f"only {len(f.minutiae)} minutiae found "
+                f"(at least {MIN_MINUTIAE} needed)", Guidance.PRESS_HARDER)
+        bits, valid = ft.cylinders(f.minutiae, f.mask)
+        quality = int(np.clip(np.mean(f.minutiae[:, 3]) * 255, 0, 255))
+        rec = {"finger": finger, "quality": quality, "minutiae": f.minutiae, "mask": f.mask,
+               "bits": bits, "valid": valid}
+        return tpl.encode(ft.embedding(f.minutiae), [rec])
+
+    def merge(self, templates: list[bytes]) -> bytes:
+        return tpl.merge(list(templates))
+
+    # -- comparison side ------------------------------------------------------------------
+    def _decode(self, data: bytes) -> tpl.Template:
+        key = bytes(data)
+        t = self._decoded.get(key)
+        if t is None:
+            t = tpl.decode(key)
+            self._decoded[key] = t
+            if len(self._decoded) > _CACHE:
+                self._decoded.popitem(last=False)
+        return t
+
+    def compare(self, probe: bytes, reference: bytes) -> float:
+        return fuse(self._decode(probe), self._decode(reference))
+
+    def identify(self, probe: bytes, gallery, top: int = 5) -> list[tuple[object, float]]:
+        if not isinstance(gallery, Gallery):
+            gallery = Gallery(gallery)
+        return gallery.search(self, probe, top)
+
+
+class Gallery:
+    """Enrolled templates for 1:N: their fixed-length codes stacked in one matrix.
+
+    ``search`` scores the probe's code against all (one matrix-vector product),
+    then ranks the ``shortlist`` best by the full minutia comparison.
+    """
+
+    def __init__(self, items: Iterable[tuple[object, bytes]] = ()):
+        self.keys: list[object] = []
+        self.templates: list[bytes] = []
+        codes = []
+        for key, data in items:
+            self.keys.append(key)
+            self.templates.append(data)
+            codes.append(tpl.read_code(data))
+        self.codes = np.array(codes, np.float32).reshape(-1, ft.EMB_DIM)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def search(self, matcher: FingerprintMatcher, probe: bytes, top: int = 5,
+               shortlist: int = 100) -> list[tuple[object, float]]:
+        if len(self) == 0:
+            return []
+        code = tpl.read_code(probe)
+        sims = self.codes @ code
+        k = min(shortlist, len(sims))
+        cand = np.argpartition(-sims, k - 1)[:k]
+        scored = [(self.keys[i], matcher.compare(probe, self.templates[i])) for i in cand]
+        scored.sort(key=lambda item: item[1], reverse=True)
+        return scored[:top]
+
+
+def load_matcher(manifest: Path | str = MANIFEST, dpi: float = pp.SENSOR_DPI,
+                 num_threads: int = 1, model: str = MODEL_NAME) -> TFLiteFingerprintMatcher:
+    """The committed matcher, its model hash-checked against ``models/manifest.json``.
+
+    ``model`` picks another manifest entry (``fingerprint_float``: the float twin,
+    for measuring what int8 quantisation costs).
+    """
+    net, entry = load_model(model, manifest, num_threads=num_threads)
+    if net.input.dtype not in (np.int8, np.float32):
+        raise ModelError(f"unexpected model input type {net.input.dtype}",
+                         "restore models/ from git")
+    return TFLiteFingerprintMatcher(net, entry, dpi=dpi)

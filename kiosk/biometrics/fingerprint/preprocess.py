@@ -1,0 +1,134 @@
+"""Raw sensor image -> normalised model input, and the cheap checks before it (pure numpy).
+
+The same functions feed the training recipe, so the model sees exactly what the
+kiosk gives it. Local normalisation (zero mean, unit contrast in a window about
+two ridge periods wide) removes most of what differs between optical sensors:
+background level, contrast, uneven illumination.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from .interface import Guidance, NoUsableFingerprint
+
+SENSOR_DPI = 500.0
+#: model input sides are padded to a multiple of this (three stride-2 stages)
+ALIGN = 8
+MIN_SIDE = 64
+MAX_SIDE = 1024
+NORM_RADIUS = 9  # half window of the local normalisation, px at 500 dpi
+BLOCK = 8  # quality statistics per 8 x 8 block
+
+
+def check_image(image) -> np.ndarray:
+    """Validate a raw capture: 2-D uint8 (or 3-D with one channel), not absurdly small or large."""
+    if not isinstance(image, np.ndarray):
+        raise NoUsableFingerprint("wrong_type", f"expected a numpy array, got {type(image).__name__}")
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim != 2:
+        raise NoUsableFingerprint(
+            "wrong_shape", f"expected a 2-D greyscale image, got shape {image.shape}")
+    if image.dtype != np.uint8:
+        raise NoUsableFingerprint(
+            "wrong_dtype", f"expected uint8 pixels, got {image.dtype}")
+    h, w = image.shape
+    if min(h, w) < MIN_SIDE:
+        raise NoUsableFingerprint(
+            "too_small", f"image {w} x {h} is smaller than {MIN_SIDE} px a side",
+            Guidance.CENTRE_FINGER)
+    if max(h, w) > MAX_SIDE:
+        raise NoUsableFingerprint("too_large", f"image {w} x {h} exceeds {MAX_SIDE} px a side")
+    return image
+
+
+def rescale(image: np.ndarray, dpi: float) -> np.ndarray:
+    """Resample to the model's 500 dpi (a no-op at 500)."""
+    if abs(dpi - SENSOR_DPI) < 1.0:
+        return image
+    f = SENSOR_DPI / float(dpi)
+    h, w = image.shape
+    size = (max(1, round(w * f)), max(1, round(h * f)))
+    return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BILINEAR))
+
+
+def _box(a: np.ndarray, r: int) -> np.ndarray:
+    """Mean over a (2r+1)^2 window with edge replication, via an integral image."""
+    p = np.pad(a, r + 1, mode="edge").astype(np.float64)
+    c = p.cumsum(0).cumsum(1)
+    k = 2 * r + 1
+    s = c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]
+    return (s[: a.shape[0], : a.shape[1]] / (k * k)).astype(np.float32)
+
+
+def normalise(image: np.ndarray, radius: int = NORM_RADIUS) -> np.ndarray:
+    """uint8 (h, w) -> float32 in about [-1, 1]: ridges positive, locally contrast-normalised.
+
+    Flat areas (bare glass) stay near zero because the contrast floor keeps noise small.
+    """
+    x = 255.0 - image.astype(np.float32)  # ridges dark on the glass -> positive
+    mean = _box(x, radius)
+    d = x - mean
+    std = np.sqrt(np.maximum(_box(d * d, radius), 0.0))
+    out = d / np.maximum(std, 12.0)
+    return np.clip(out * 0.5, -1.0, 1.0).astype(np.float32)
+
+
+def pad_to(a: np.ndarray, align: int = ALIGN, value: float = 0.0) -> np.ndarray:
+    h, w = a.shape
+    ph, pw = (-h) % align, (-w) % align
+    if ph == 0 and pw == 0:
+        return a
+    return np.pad(a, ((0, ph), (0, pw)), constant_values=value)
+
+
+def block_stats(image: np.ndarray) -> dict:
+    """Per-block contrast and ridge coherence, the ingredients of the quality gate."""
+    h, w = image.shape
+    bh, bw = h // BLOCK, w // BLOCK
+    x = image[: bh * BLOCK, : bw * BLOCK].astype(np.float32)
+    gy, gx = np.gradient(x)
+    def blocks(a):
+        return a.reshape(bh, BLOCK, bw, BLOCK).mean(axis=(1, 3))
+    std = x.reshape(bh, BLOCK, bw, BLOCK).std(axis=(1, 3))
+    # Coherence of the gradient structure tensor over 16 x 16: ridges are oriented, noise is not.
+    gxx, gyy, gxy = blocks(gx * gx), blocks(gy * gy), blocks(gx * gy)
+    k = np.ones((2, 2), np.float32) / 4.0
+    def smooth(a):
+        p = np.pad(a, ((0, 1), (0, 1)), mode="edge")
+        return k[0, 0] * (p[:-1, :-1] + p[1:, :-1] + p[:-1, 1:] + p[1:, 1:])
+    gxx, gyy, gxy = smooth(gxx), smooth(gyy), smooth(gxy)
+    coh = np.sqrt((gxx - gyy) ** 2 + 4 * gxy**2) / (gxx + gyy + 1e-6)
+    return {"std": std, "coherence": coh, "mean": blocks(x)}
+
+
+def assess(image: np.ndarray) -> tuple[float, bool, Guidance, dict]:
+    """Quality score 0..1 from blocks that are both contrasted and oriented; guidance if poor."""
+    st = block_stats(image)
+    std, coh, mean = st["std"], st["coherence"], st["mean"]
+    fg = (std > 12.0) & (coh > 0.35)
+    frac = float(fg.mean())
+    glob_std = float(image.std())
+    details = {
+        "foreground": round(frac, 3),
+        "contrast": round(glob_std, 1),
+        "coherence": round(float(coh[fg].mean()) if fg.any() else 0.0, 3),
+        "mean_level": round(float(image.mean()), 1),
+    }
+    if glob_std < 4.0:
+        return 0.0, False, Guidance.NO_FINGER, {**details, "reason": "blank"}
+    if frac < 0.08:
+        busy = float(((std > 12.0) & (coh <= 0.35)).mean())
+        reason = "low_quality" if busy > 0.3 else "too_small"
+        guide = Guidance.CLEAN_OR_DRY if busy > 0.3 else Guidance.PRESS_HARDER
+        return frac, False, guide, {**details, "reason": reason}
+    dark = float((mean[fg] < 60).mean())
+    score = float(np.clip(frac / 0.5, 0, 1) * np.clip((details["coherence"] - 0.3) / 0.4, 0, 1))
+    guide = Guidance.OK
+    if dark > 0.5:
+        guide = Guidance.PRESS_LIGHTER
+    elif frac < 0.2:
+        guide = Guidance.CENTRE_FINGER
+    return score, True, guide, details

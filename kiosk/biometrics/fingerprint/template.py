@@ -1,0 +1,157 @@
+"""The template format: versioned, compact, little-endian bytes (the store encrypts them).
+
+    header  magic "SDFP", format version u8, record count u8, reserved u16
+    code    EMB_DIM int8: fixed-length code for 1:N search (fused over records)
+    record  finger u8 (255 = unknown), quality u8, minutia count u8, mask h u8, mask w u8,
+            reserved u8,
+            minutiae  n x (x u16, y u16 in 1/4 px; theta u8 in 2 pi/256; quality u8)
+            mask      bit-packed foreground blocks (h x w, 8 px each)
+            cylinders n x bit-packed cylinder bits, n x bit-packed cell validity
+
+One record is one impression; an enrolment template holds several (up to 255),
+of one or more fingers. A template of 40 minutiae is about 2.9 kB per impression.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+from .features import CYL_BITS, CYL_NS, EMB_DIM
+
+MAGIC = b"SDFP"
+FORMAT_VERSION = 1
+UNKNOWN_FINGER = 255
+_HEAD = struct.Struct("<4sBBH")
+_REC = struct.Struct("<BBBBBB")
+_MIN = np.dtype([("x", "<u2"), ("y", "<u2"), ("t", "u1"), ("q", "u1")])
+_CYL_BYTES = CYL_BITS // 8
+_VAL_BYTES = -(-CYL_NS * CYL_NS // 8)
+
+
+@dataclass
+class Record:
+    """One impression, decoded: what the comparison works on."""
+
+    finger: int
+    quality: int
+    minutiae: np.ndarray  # (N, 4) float32 x, y, theta, quality 0..1
+    mask: np.ndarray  # bool (h, w) blocks
+    bits: np.ndarray  # (N, CYL_BITS) float32 0/1
+    valid: np.ndarray  # (N, NS*NS) float32 0/1
+    counts: np.ndarray  # (N, NS*NS) float32: set bits per cell
+
+
+@dataclass
+class Template:
+    code: np.ndarray  # float32 (EMB_DIM,)
+    records: list[Record]
+
+
+def _code_to_bytes(code: np.ndarray) -> bytes:
+    return np.clip(np.round(code * 127), -127, 127).astype(np.int8).tobytes()
+
+
+def encode(code: np.ndarray, records: list[dict]) -> bytes:
+    """Records as dicts: finger, quality (0..255), minutiae (N, 4), mask, bits, valid (bool)."""
+    if not 1 <= len(records) <= 255:
+        raise ValueError("a template holds 1 to 255 records")
+    out = [_HEAD.pack(MAGIC, FORMAT_VERSION, len(records), 0), _code_to_bytes(code)]
+    for r in records:
+        mn = np.asarray(r["minutiae"], np.float64)[:255]
+        mask = np.asarray(r["mask"], bool)
+        mh, mw = mask.shape
+        if mh > 255 or mw > 255:
+            raise ValueError("mask too large for the template format")
+        out.append(_REC.pack(int(r.get("finger", UNKNOWN_FINGER)), int(r["quality"]),
+                             len(mn), mh, mw, 0))
+        m = np.zeros(len(mn), _MIN)
+        m["x"] = np.clip(np.round(mn[:, 0] * 4), 0, 65535) if len(mn) else 0
+        m["y"] = np.clip(np.round(mn[:, 1] * 4), 0, 65535) if len(mn) else 0
+        m["t"] = np.round(np.mod(mn[:, 2], 2 * np.pi) / (2 * np.pi) * 256).astype(int) % 256 \
+            if len(mn) else 0
+        m["q"] = np.clip(np.round(mn[:, 3] * 255), 0, 255) if len(mn) else 0
+        out.append(m.tobytes())
+        out.append(np.packbits(mask.ravel()).tobytes())
+        out.append(np.packbits(np.asarray(r["bits"], bool)[: len(mn)], axis=1).tobytes())
+        out.append(np.packbits(np.asarray(r["valid"], bool)[: len(mn)], axis=1).tobytes())
+    return b"".join(out)
+
+
+def read_code(data: bytes) -> np.ndarray:
+    """Only the fixed-length code (cheap: for building 1:N galleries)."""
+    _check_head(data)
+    return np.frombuffer(data, np.int8, EMB_DIM, _HEAD.size).astype(np.float32) / 127.0
+
+
+def _check_head(data: bytes) -> int:
+    if not isinstance(data, bytes | bytearray | memoryview) or len(data) < _HEAD.size + EMB_DIM:
+        raise ValueError("not a Sidik fingerprint template (too short)")
+    magic, version, count, _ = _HEAD.unpack_from(data, 0)
+    if magic != MAGIC:
+        raise ValueError("not a Sidik fingerprint template (bad magic)")
+    if version != FORMAT_VERSION:
+        raise ValueError(f"fingerprint template format {version} is not supported "
+                         f"(this matcher reads {FORMAT_VERSION})")
+    if count == 0:
+        raise ValueError("corrupt fingerprint template (no records)")
+    return count
+
+
+def decode(data: bytes) -> Template:
+    """Bytes -> Template; ValueError if the bytes are not a well-formed template."""
+    count = _check_head(data)
+    pos = _HEAD.size
+    code = np.frombuffer(data, np.int8, EMB_DIM, pos).astype(np.float32) / 127.0
+    pos += EMB_DIM
+    records = []
+    try:
+        for _ in range(count):
+            finger, quality, n, mh, mw, _r = _REC.unpack_from(data, pos)
+            pos += _REC.size
+            m = np.frombuffer(data, _MIN, n, pos)
+            pos += n * _MIN.itemsize
+            nmask = -(-mh * mw // 8)
+            mask = np.unpackbits(np.frombuffer(data, np.uint8, nmask, pos))[: mh * mw]
+            pos += nmask
+            bits = np.frombuffer(data, np.uint8, n * _CYL_BYTES, pos)
+            pos += n * _CYL_BYTES
+            valid = np.frombuffer(data, np.uint8, n * _VAL_BYTES, pos)
+            pos += n * _VAL_BYTES
+            mn = np.empty((n, 4), np.float32)
+            mn[:, 0] = m["x"] * 0.25
+            mn[:, 1] = m["y"] * 0.25
+            mn[:, 2] = m["t"] * (2 * np.pi / 256)
+            mn[:, 3] = m["q"] / 255.0
+            b = np.unpackbits(bits.reshape(n, _CYL_BYTES), axis=1).astype(np.float32)
+            records.append(Record(
+                finger, quality, mn, mask.reshape(mh, mw).astype(bool), b,
+                np.unpackbits(valid.reshape(n, _VAL_BYTES), axis=1)[:, : CYL_NS * CYL_NS]
+                .astype(np.float32), b.reshape(n, CYL_NS * CYL_NS, -1).sum(2)))
+    except (struct.error, ValueError) as exc:
+        raise ValueError(f"corrupt fingerprint template ({exc})") from None
+    if pos != len(data):
+        raise ValueError("corrupt fingerprint template (length mismatch)")
+    return Template(code, records)
+
+
+def merge(templates: list[bytes], code: np.ndarray | None = None) -> bytes:
+    """Concatenate the records of several templates; the code is their mean (renormalised)."""
+    if not templates:
+        raise ValueError("nothing to merge")
+    decoded = [decode(t) for t in templates]
+    if code is None:
+        code = np.mean([d.code for d in decoded], axis=0)
+        norm = np.linalg.norm(code)
+        code = code / norm if norm > 0 else code
+    parts = []
+    for t in templates:
+        count = _check_head(t)
+        parts.append((count, bytes(t[_HEAD.size + EMB_DIM:])))
+    total = sum(c for c, _ in parts)
+    if total > 255:
+        raise ValueError("a template holds at most 255 impressions")
+    return b"".join([_HEAD.pack(MAGIC, FORMAT_VERSION, total, 0), _code_to_bytes(code),
+                     *(p for _, p in parts)])

@@ -1,0 +1,1 @@
+"""Training recipe of the on-device fingerprint model (synthetic data only)."""
