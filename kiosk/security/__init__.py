@@ -1,0 +1,1 @@
+"""Device identity, signed tamper-evident events, encryption at rest, receipts."""
