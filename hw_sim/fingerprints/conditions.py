@@ -77,25 +77,28 @@ def draw(condition: str, rng: np.random.Generator) -> Capture:
     statistics with bench/fingerprint_realism.py (docs/fingerprint_generator.md).
     """
     u = rng.uniform
+    # One latent "how good is this capture" draw drives the ordinary flaws
+    # together, so a set spans crisp to poor captures as real sets do.
+    q = rng.beta(2.0, 2.0)
     base = dict(
-        pressure=u(0.4, 0.9),
-        offset=abs(rng.normal(0, 22)),
+        pressure=u(0.45, 0.95),
+        offset=abs(rng.normal(0, 26)),
         threshold=rng.normal(0.0, 0.15),
         softness=u(0.3, 0.6),
-        edge_noise=u(0.15, 0.35),
-        contrast=u(90, 170),
-        contrast_var=u(0.15, 0.35),
+        edge_noise=0.15 + 0.3 * q + u(0, 0.1),
+        contrast=u(90, 170) * (1.0 - 0.35 * q),
+        contrast_var=0.15 + 0.3 * q,
         valley=u(5, 30),
         background=u(180, 230),
-        noise=u(4, 9),
-        blur=u(0.6, 1.1),
-        pores=u(0.02, 0.08),
-        mottle=u(0.15, 0.4),
-        breaks=u(0.02, 0.1),
+        noise=3.0 + 6.0 * q + u(0, 2),
+        blur=u(0.6, 1.0) + 0.5 * q,
+        pores=0.02 + 0.1 * q,
+        mottle=0.15 + 0.35 * q,
+        breaks=0.02 + 0.15 * q,
         blotches=0.0,
         flatten=0.0,
-        specks=int(rng.poisson(2)),
-        creases=int(rng.poisson(0.5)),
+        specks=int(rng.poisson(2 + 4 * q)),
+        creases=int(rng.poisson(0.5 + q)),
         cuts=0,
         scars=0,
     )

@@ -19,12 +19,34 @@ from .singular import SingularPoints
 
 
 def zero_pole(
-    xs: np.ndarray, ys: np.ndarray, sp: SingularPoints, theta_inf: float = 0.0
+    xs: np.ndarray,
+    ys: np.ndarray,
+    sp: SingularPoints,
+    theta_inf: float = 0.0,
+    hairpin: float = 0.0,
 ) -> np.ndarray:
-    """Sherlock-Monro orientation at points (xs, ys)."""
+    """Sherlock-Monro orientation at points (xs, ys).
+
+    ``hairpin`` (0..0.8) bends the angle around each core, after Vizcaya and
+    Gerhardt's correction: the plain model fans a loop's ridges out widely,
+    while real loops are long, nearly parallel hairpins. The polar angle phi
+    around the core is replaced by phi - hairpin * sin(phi - phi_open), which
+    keeps the core's index (+1/2) but slows the turn along the loop's opening.
+    """
     theta = np.full(np.broadcast(xs, ys).shape, theta_inf, dtype=np.float64)
-    for cx, cy in sp.cores:
-        theta += 0.5 * np.arctan2(ys - cy, xs - cx)
+    for k, (cx, cy) in enumerate(sp.cores):
+        phi = np.arctan2(ys - cy, xs - cx)
+        if hairpin:
+            # Orientation the other singular points impose at this core; the
+            # opening is where the ridges run radially: phi = 2 * rest.
+            rest = theta_inf
+            for j, (ox, oy) in enumerate(sp.cores):
+                if j != k:
+                    rest += 0.5 * np.arctan2(cy - oy, cx - ox)
+            for dx, dy in sp.deltas:
+                rest -= 0.5 * np.arctan2(cy - dy, cx - dx)
+            phi = phi - hairpin * np.sin(phi - 2.0 * rest)
+        theta += 0.5 * phi
     for dx, dy in sp.deltas:
         theta -= 0.5 * np.arctan2(ys - dy, xs - dx)
     return theta
@@ -57,9 +79,10 @@ def orientation_field(
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
     tilt = rng.normal(0.0, 0.08)
     if cls == "arch":
-        theta = arch(xs, ys, centre, rng.uniform(35, 80), rng.uniform(60, 110)) + tilt
+        theta = arch(xs, ys, centre, rng.uniform(70, 140), rng.uniform(55, 90)) + tilt
     else:
-        theta = zero_pole(xs, ys, sp, tilt)
+        hairpin = {"left_loop": 0.6, "right_loop": 0.6, "whorl": 0.3}.get(cls, 0.0)
+        theta = zero_pole(xs, ys, sp, tilt, rng.uniform(0.6, 1.1) * hairpin)
     # Smooth wobble, weaker near singular points so they keep their shape.
     wobble = smooth_field(rng, shape, rng.uniform(70, 120)).astype(np.float64)
     amp = rng.uniform(0.06, 0.14)
