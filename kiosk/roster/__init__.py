@@ -1,0 +1,1 @@
+"""The recipient roster: NIK validation, eligibility, signed updates from the hub."""
