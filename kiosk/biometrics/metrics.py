@@ -97,6 +97,6 @@ def summary(genuine, impostor) -> dict:
         "eer": eer(genuine, impostor),
         "fnmr_at_fmr_1e-2": fnmr_at_fmr(genuine, impostor, 1e-2),
         "fnmr_at_fmr_1e-3": fnmr_at_fmr(genuine, impostor, 1e-3),
-        "genuine_pairs": int(len(_arr(genuine))),
-        "impostor_pairs": int(len(_arr(impostor))),
+        "genuine_pairs": len(_arr(genuine)),
+        "impostor_pairs": len(_arr(impostor)),
     }

@@ -39,8 +39,11 @@ def threshold(impostor: np.ndarray, fmr: float) -> tuple[float, str]:
     n = len(impostor)
     if n * fmr >= 10:
         return metrics.threshold_at_fmr(impostor, fmr), f"empirical over {n} impostor pairs"
-    return (metrics.extrapolated_threshold(impostor, fmr),
-            f"extrapolated: exponential fit to the top 1% of {n} impostor pair scores")
+    t = metrics.extrapolated_threshold(impostor, fmr)
+    how = f"extrapolated: exponential fit to the top 1% of {n} impostor pair scores"
+    if t > 1.0:  # scores are at most 1: the target is out of reach, accept nothing
+        return 1.0, how + f" (fit gave {t:.3f} > 1, capped)"
+    return t, how
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -111,10 +111,13 @@ def targets(mn: np.ndarray, msk: np.ndarray, ori: np.ndarray, ov: np.ndarray, ou
     return t
 
 
-def sample(master: Master, rng: np.random.Generator, out: int = 128):
-    """One (input (out, out, 1) float32, target (out/4, out/4, 11)) training pair."""
+def samples(master: Master, rng: np.random.Generator, out: int = 128, crops: int = 4):
+    """``crops`` (input (out, out, 1) float32, target (out/4, out/4, 11)) training pairs
+    from one fresh impression (rendering costs more than augmenting)."""
     cond = CONDITIONS[int(rng.choice(len(CONDITIONS), p=COND_P / COND_P.sum()))]
     image, minutiae, orientation, mask = render(master, int(rng.integers(0, 1_000_000)), cond)
-    img, mn, msk, ori, ov = augment(image, minutiae, orientation, mask, rng, out)
-    x = normalise(img)[..., None]
-    return x, targets(mn, msk, ori, ov, out)
+    out_pairs = []
+    for _ in range(crops):
+        img, mn, msk, ori, ov = augment(image, minutiae, orientation, mask, rng, out)
+        out_pairs.append((normalise(img)[..., None], targets(mn, msk, ori, ov, out)))
+    return out_pairs

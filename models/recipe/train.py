@@ -17,10 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import N_TARGET, sample
+from .data import N_TARGET, samples
 from .masters import TRAIN_BASE, load_master, master_key
 
 CROP = 128
+CROPS_PER_IMPRESSION = 4
 
 
 def _chunk(args):
@@ -30,10 +31,10 @@ def _chunk(args):
         ident, finger = master_key(i)
         master = load_master(cache, TRAIN_BASE + ident, finger)
         rng = np.random.default_rng(np.random.SeedSequence([seed, i]))
-        for _ in range(per):
-            x, y = sample(master, rng, CROP)
-            xs.append(np.round(x * 127).astype(np.int8))
-            ys.append(y.astype(np.float16))
+        for _ in range(max(1, per // CROPS_PER_IMPRESSION)):
+            for x, y in samples(master, rng, CROP, CROPS_PER_IMPRESSION):
+                xs.append(np.round(x * 127).astype(np.int8))
+                ys.append(y.astype(np.float16))
     return np.stack(xs), np.stack(ys)
 
 
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
                      epochs=args.epochs, validation_data=(xf[:n_val], y[:n_val].astype(np.float32)),
                      callbacks=[ckpt], verbose=2, shuffle=True)
     meta = {
-        "width": args.width, "masters": args.masters, "samples": int(len(x)), "crop": CROP,
+        "width": args.width, "masters": args.masters, "samples": len(x), "crop": CROP,
         "epochs": args.epochs, "batch": args.batch, "lr": args.lr, "seed": args.seed,
         "loss": [float(v) for v in hist.history["loss"]],
         "val_loss": [float(v) for v in hist.history["val_loss"]],

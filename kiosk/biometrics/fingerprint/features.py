@@ -1,4 +1,4 @@
-"""Model maps -> minutiae, foreground mask, local descriptors and the fixed-length code (pure numpy).
+"""Model maps -> minutiae, foreground mask, local descriptors, fixed-length code (pure numpy).
 
 Local descriptors are bit cylinders in the manner of the Minutia Cylinder-Code
 (Cappelli, Maio, Maltoni 2010): around each minutia, in its own frame (so

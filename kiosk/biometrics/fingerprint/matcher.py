@@ -58,13 +58,13 @@ class TFLiteFingerprintMatcher(FingerprintMatcher):
     def features(self, image: np.ndarray) -> ft.Features:
         """Minutiae (in 500 dpi pixels) and foreground mask of one capture."""
         img = pp.check_image(image)
-        score, usable, guidance, details = pp.assess(img)
+        _score, usable, guidance, details = pp.assess(img)
         if not usable:
             reason = details.get("reason", "low_quality")
             raise NoUsableFingerprint(reason, f"no usable fingerprint ({reason}): "
                                       f"foreground {details['foreground']:.0%}", guidance)
         img = pp.rescale(img, self.dpi)
-        x = pp.pad_to(pp.normalise(img))
+        x = pp.pad_to(pp.normalise(pp.stretch(img)))
         maps = self.model.run(x[None, :, :, None])[0]
         return ft.decode(maps, img.shape, self.heat_threshold)
 

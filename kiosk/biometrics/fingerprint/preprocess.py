@@ -25,7 +25,8 @@ BLOCK = 8  # quality statistics per 8 x 8 block
 def check_image(image) -> np.ndarray:
     """Validate a raw capture: 2-D uint8 (or 3-D with one channel), not absurdly small or large."""
     if not isinstance(image, np.ndarray):
-        raise NoUsableFingerprint("wrong_type", f"expected a numpy array, got {type(image).__name__}")
+        raise NoUsableFingerprint("wrong_type",
+                                  f"expected a numpy array, got {type(image).__name__}")
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
     if image.ndim != 2:
@@ -61,6 +62,20 @@ def _box(a: np.ndarray, r: int) -> np.ndarray:
     k = 2 * r + 1
     s = c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]
     return (s[: a.shape[0], : a.shape[1]] / (k * k)).astype(np.float32)
+
+
+def stretch(image: np.ndarray, min_range: float = 110.0) -> np.ndarray:
+    """Spread a faint capture's grey levels (1st..99th percentile) over at least ``min_range``.
+
+    Faint, dry prints would otherwise sit under the normalisation's contrast floor.
+    """
+    lo, hi = np.percentile(image, (1.0, 99.0))
+    if hi - lo >= min_range:
+        return image
+    gain = min_range / max(hi - lo, 4.0)
+    mid = (lo + hi) / 2.0
+    out = (image.astype(np.float32) - mid) * gain + 255.0 - min_range / 2.0 - 10.0
+    return np.clip(out, 0, 255).astype(np.uint8)
 
 
 def normalise(image: np.ndarray, radius: int = NORM_RADIUS) -> np.ndarray:
@@ -108,7 +123,7 @@ def assess(image: np.ndarray) -> tuple[float, bool, Guidance, dict]:
     """Quality score 0..1 from blocks that are both contrasted and oriented; guidance if poor."""
     st = block_stats(image)
     std, coh, mean = st["std"], st["coherence"], st["mean"]
-    fg = (std > 12.0) & (coh > 0.35)
+    fg = (std > 3.0) & (coh > 0.4)
     frac = float(fg.mean())
     glob_std = float(image.std())
     details = {
@@ -120,7 +135,7 @@ def assess(image: np.ndarray) -> tuple[float, bool, Guidance, dict]:
     if glob_std < 4.0:
         return 0.0, False, Guidance.NO_FINGER, {**details, "reason": "blank"}
     if frac < 0.08:
-        busy = float(((std > 12.0) & (coh <= 0.35)).mean())
+        busy = float(((std > 3.0) & (coh <= 0.4)).mean())
         reason = "low_quality" if busy > 0.3 else "too_small"
         guide = Guidance.CLEAN_OR_DRY if busy > 0.3 else Guidance.PRESS_HARDER
         return frac, False, guide, {**details, "reason": reason}
