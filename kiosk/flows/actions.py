@@ -1,0 +1,216 @@
+"""The vocabulary between a flow and whoever drives it (CLI, UI, tests).
+
+Events go into ``flow.step(event)``; a list of actions comes out. Actions that
+need an answer (Load*, RequestCapture, RequestNik, RequestOfficerChoice, Commit)
+are answered by the driver with the matching event; Prompt and ShowResult are
+for the screen and the voice. Every action is plain data with a ``kind``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..roster.eligibility import Entitlement
+from .decisions import Committed, Decision
+
+# ---- data the driver loads for a flow ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FingerTemplate:
+    finger: int
+    status: str  # ok, corrupt (does not decrypt/parse), incompatible (other matcher)
+    template: bytes | None = None
+    quality: float | None = None
+
+
+@dataclass(frozen=True)
+class SubjectRecord:
+    """What the roster and template store know about one NIK."""
+
+    nik: str
+    found: bool  # in the recipient roster
+    name: str | None = None
+    entitlements: tuple[Entitlement, ...] = ()
+    already_claimed: bool = False
+    fingers: tuple[FingerTemplate, ...] = ()
+    exceptions: tuple[tuple[int, str], ...] = ()  # (finger, kind) recorded at enrolment
+    face_available: bool = False  # no face modality yet (a later issue)
+    officer_id: str | None = None  # set when this NIK is an active officer
+
+
+@dataclass(frozen=True)
+class GalleryEntry:
+    nik: str
+    finger: int
+    template: bytes
+    officer_id: str | None = None
+
+
+# ---- events (in) -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Start:
+    nik: str | None = None
+    programme: str | None = None
+    period: str | None = None
+    identify: bool = False  # verification: find the person by finger first (1:N)
+    kind: str = "start"
+
+
+@dataclass(frozen=True)
+class NikEntered:
+    nik: str
+    kind: str = "nik_entered"
+
+
+@dataclass(frozen=True)
+class RecordLoaded:
+    record: SubjectRecord
+    kind: str = "record_loaded"
+
+
+@dataclass(frozen=True)
+class GalleryLoaded:
+    entries: tuple[GalleryEntry, ...]
+    kind: str = "gallery_loaded"
+
+
+@dataclass(frozen=True)
+class OfficersLoaded:
+    entries: tuple[GalleryEntry, ...]  # templates of active officers
+    any_officer: bool = True  # the roster names at least one active officer
+    kind: str = "officers_loaded"
+
+
+@dataclass(frozen=True, eq=False)
+class FingerCaptured:
+    image: np.ndarray
+    kind: str = "finger_captured"
+
+
+@dataclass(frozen=True)
+class CaptureFailed:
+    reason: str  # no_finger (timed out), sensor_error, ...
+    kind: str = "capture_failed"
+
+
+@dataclass(frozen=True)
+class OfficerChoice:
+    choice: str  # one of RequestOfficerChoice.choices
+    reason: str | None = None
+    note: str | None = None
+    kind: str = "officer_choice"
+
+
+@dataclass(frozen=True)
+class FingerExceptionMarked:
+    """Enrolment: the officer records that a finger is missing or unreadable."""
+
+    finger: int
+    exception: str  # missing, unreadable
+    note: str | None = None
+    keep_image: bool = False
+    kind: str = "finger_exception"
+
+
+@dataclass(frozen=True)
+class Finish:
+    """Enrolment: the officer ends with fewer fingers than the target (needs exceptions)."""
+
+    kind: str = "finish"
+
+
+@dataclass(frozen=True)
+class Cancel:
+    by: str = "person"  # person, officer
+    kind: str = "cancel"
+
+
+@dataclass(frozen=True)
+class CommitFailed:
+    code: str
+    message: str
+    kind: str = "commit_failed"
+
+
+# Committed (from decisions.py) is the answer to Commit.
+__all__ = ["Committed"]
+
+# ---- actions (out) ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadRecord:
+    nik: str
+    programme: str | None
+    period: str | None
+    kind: str = "load_record"
+
+
+@dataclass(frozen=True)
+class LoadGallery:
+    exclude_nik: str | None = None
+    kind: str = "load_gallery"
+
+
+@dataclass(frozen=True)
+class LoadOfficers:
+    kind: str = "load_officers"
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """Something to tell the person (or officer): a code, Indonesian text, English text."""
+
+    code: str
+    pesan: str
+    message: str
+    finger: int | None = None
+    guidance: str | None = None
+    audience: str = "person"  # person, officer
+    kind: str = "prompt"
+
+
+@dataclass(frozen=True)
+class RequestCapture:
+    finger: int | None  # None: any finger (identification)
+    purpose: str  # recipient, identify, officer, enrol
+    attempt: int
+    kind: str = "request_capture"
+
+
+@dataclass(frozen=True)
+class RequestNik:
+    reason: str
+    kind: str = "request_nik"
+
+
+@dataclass(frozen=True)
+class RequestOfficerChoice:
+    question: str  # verify_decision, finger_failed
+    choices: tuple[str, ...]
+    reasons: dict = field(default_factory=dict)  # choice -> allowed reason codes
+    finger: int | None = None
+    kind: str = "request_officer_choice"
+
+
+@dataclass(frozen=True)
+class Commit:
+    decision: Decision
+    kind: str = "commit"
+
+
+@dataclass(frozen=True)
+class ShowResult:
+    outcome: str
+    reason: str
+    pesan: str
+    message: str
+    event_id: str | None = None
+    receipt: str | None = None
+    name: str | None = None
+    kind: str = "show_result"

@@ -1,0 +1,1 @@
+"""SQLite storage: roster, encrypted templates, claims, signed events, outbox."""
