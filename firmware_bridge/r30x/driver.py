@@ -35,6 +35,7 @@ from .protocol import (
     BAUD_UNIT,
     CHAR_FILE_SIZE,
     DEFAULT_ADDRESS,
+    IMAGE_BYTES,
     DEFAULT_PASSWORD,
     PACKET_SIZES,
     PID,
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 
 FACTORY_BAUD = 57600
 FACTORY_PACKET_SIZE = 128
+READ_BLOCK = 1024  # bytes a bulk read waits for (a few packets; well inside tty buffers)
 MAX_BULK_BYTES = 64 * 1024  # the largest transfer (an image) is 36,864 bytes
 SUPPORTED_BAUDS = tuple(n * BAUD_UNIT for n in range(1, 13))
 # Errors after which a command is simply sent again.
@@ -116,6 +118,7 @@ class R30xSensor:
         self._ser: serial.SerialBase | None = None
         self._decoder = codec.StreamDecoder()
         self._events: deque = deque()
+        self._line_paced = False
         self.stats = {"retries": 0, "reconnects": 0, "garbage_bytes": 0, "bad_packets": 0}
 
     # ---- link management -------------------------------------------------------------
@@ -177,7 +180,9 @@ class R30xSensor:
     def _write(self, packets: list[Packet]) -> None:
         self._serial().write(codec.encode_many(packets))
 
-    def _read_packet(self, deadline: float) -> Packet:
+    def _read_packet(self, deadline: float, coming: int = 0) -> Packet:
+        """Next packet. ``coming``: bytes known to follow in this transfer, so the
+        read can wait for a larger block instead of waking for every few bytes."""
         ser = self._serial()
         while True:
             while self._events:
@@ -191,14 +196,40 @@ class R30xSensor:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise SensorTimeout(f"no reply from the sensor on {self.port}")
-            ser.timeout = remaining
-            want = max(self._decoder.needed(), ser.in_waiting)
-            data = ser.read(want)
+            needed = self._decoder.needed()
+            waiting = ser.in_waiting
+            if waiting < needed and self._line_paced:
+                # Bytes trickle in at the line rate: sleep until a whole block should
+                # be here, one wake-up per block instead of one per few bytes.
+                still_coming = coming - self._decoder.buffered if coming else needed
+                block = max(needed, min(READ_BLOCK, still_coming))
+                # Wake a little early: the blocking read below then returns the
+                # moment the packet is complete, so load on the host costs no time.
+                eta = 0.85 * (block - waiting) * 10 / self.baud
+                if eta > 0.002:
+                    time.sleep(min(eta, remaining))
+                    waiting = ser.in_waiting
+                    remaining = deadline - time.monotonic()
+            ser.timeout = max(remaining, 0.001)
+            started = time.monotonic()
+            data = ser.read(max(needed, waiting))
+            self._learn_pace(needed - waiting, time.monotonic() - started)
             if not data:
                 raise SensorTimeout(f"no reply from the sensor on {self.port}")
             before = self._decoder.skipped
             self._events.extend(self._decoder.feed(data))
             self.stats["garbage_bytes"] += self._decoder.skipped - before
+
+    def _learn_pace(self, missing: int, waited: float) -> None:
+        """Learn whether this link delivers at the wire's pace (a UART, a paced
+        simulator) or in bursts (TCP, a fast simulator), from how long reads block."""
+        if missing < 32:
+            return
+        wire_time = missing * 10 / self.baud
+        if waited > 0.5 * wire_time:
+            self._line_paced = True
+        elif waited < 0.1 * wire_time:
+            self._line_paced = False
 
     def _drain(self, quiet: float = 0.05, limit: float = 1.0) -> None:
         """Discard what is still arriving from an aborted exchange."""
@@ -217,10 +248,14 @@ class R30xSensor:
             pass
 
     def _transact(self, instruction: int, *args: bytes | int, data_out: bytes | None = None,
-                  expect_data: bool = False, timeout: float | None = None,
+                  expect_data: bool | int = False, timeout: float | None = None,
                   retries: int | None = None, reconnect: bool = True,
                   ok_codes: tuple[int, ...] = (Code.OK,)) -> tuple[Packet, bytes]:
-        """Send one command; return (ack, bulk data). Retries on noise and reconnects."""
+        """Send one command; return (ack, bulk data). Retries on noise and reconnects.
+
+        ``expect_data``: True for a bulk reply, or the number of bytes it will take
+        on the wire when known (lets reads wait for whole blocks).
+        """
         retries = self.retries if retries is None else retries
         attempt = 0
         while True:
@@ -258,11 +293,13 @@ class R30xSensor:
             self._write(codec.data_packets(data_out, self.packet_size, self.address))
         if not expect_data:
             return reply, b""
-        chunks, size = [], 0
+        chunks, size, wire = [], 0, 0
         while True:
             # Each data packet must follow the last within the timeout; the total is
             # capped, so a stream that never ends cannot hold the caller forever.
-            packet = self._read_packet(time.monotonic() + timeout)
+            coming = max(0, expect_data - wire) if expect_data is not True else 0
+            packet = self._read_packet(time.monotonic() + timeout, coming)
+            wire += packet.wire_size()
             if packet.pid not in (PID.DATA, PID.END_DATA):
                 raise UnexpectedPacket(f"expected a data packet, got packet id 0x{packet.pid:02X}")
             chunks.append(packet.payload)
@@ -394,7 +431,8 @@ class R30xSensor:
 
     def up_image(self) -> np.ndarray:
         """Upload the image buffer as a 288 x 256 uint8 array (4-bit levels x 17)."""
-        _, data = self._transact(Instruction.UP_IMAGE, expect_data=True)
+        wire = sum(p.wire_size() for p in codec.data_packets(bytes(IMAGE_BYTES), self.packet_size))
+        _, data = self._transact(Instruction.UP_IMAGE, expect_data=wire)
         return codec.unpack_image(data)
 
     def down_image(self, image: np.ndarray) -> None:

@@ -116,7 +116,7 @@ def test_sim_sensor_prints_port_and_serves_pyfingerprint(tmp_path):
     finger = (np.indices((300, 300)).sum(axis=0) % 9 < 4).astype(np.uint8) * 200 + 30
     Image.fromarray(finger).save(tmp_path / "glass.png")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli.app", "sim", "sensor", "--fast",
+        [sys.executable, "-m", "kiosk", "sim", "sensor", "--fast",
          "--finger", str(tmp_path / "glass.png")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
