@@ -152,24 +152,24 @@ class R30xSensor:
         self._events.clear()
 
     def _reconnect(self) -> None:
-        """Reopen the port until it comes back or reconnect_timeout passes."""
+        """Reopen the port and redo the handshake until both work or
+        reconnect_timeout passes (a replugged module has lost its RAM)."""
         deadline = time.monotonic() + self.reconnect_timeout
         delay = 0.05
         while True:
             try:
                 self._connect()
-                break
-            except SensorNotFound:
+                self._transact(Instruction.VFY_PWD, self.password.to_bytes(4, "big"),
+                               retries=0, reconnect=False)
+                self.stats["reconnects"] += 1
+                return
+            except (SensorNotFound, SensorDisconnected, SensorTimeout, ProtocolError) as exc:
                 if time.monotonic() + delay > deadline:
                     raise SensorDisconnected(
                         f"sensor on {self.port} disconnected and did not come back "
-                        f"within {self.reconnect_timeout:g} s") from None
+                        f"within {self.reconnect_timeout:g} s ({exc.message})") from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
-        self.stats["reconnects"] += 1
-        # A replugged module has restarted: its RAM (password state) is gone.
-        self._transact(Instruction.VFY_PWD, self.password.to_bytes(4, "big"), retries=0,
-                       reconnect=False)
 
     def _serial(self) -> serial.SerialBase:
         if self._ser is None:

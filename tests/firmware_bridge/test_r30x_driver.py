@@ -169,3 +169,17 @@ def test_reconnect_restores_password_handshake():
         sim.unplug(seconds=0.3)
         time.sleep(0.05)
         assert sensor.template_count() == 0
+
+
+@pytest.mark.parametrize("transport", ["pty", "tcp"])
+def test_survives_random_disconnects(transport):
+    """The module drops off the bus now and then (and loses its RAM, as on a real
+    power cut); every call still returns, after a reconnect where needed."""
+    faults = FaultConfig(seed=7, disconnect_rate=0.1, disconnect_s=0.2)
+    with SensorSimulator(transport=transport, faults=faults) as sim, \
+            R30xSensor(sim.url, timeout=0.5, reconnect_timeout=3) as sensor:
+        for _ in range(30):
+            assert sensor.read_system_parameters().capacity == 1000
+            assert sensor.template_count() == 0
+        assert sim.faults.counts["disconnects"] > 0
+        assert sensor.stats["reconnects"] > 0
