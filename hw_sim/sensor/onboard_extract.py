@@ -10,6 +10,7 @@ and thinning passes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -23,6 +24,7 @@ _TEXTURE_FLOOR = 7.0
 _N_ORIENT = 16
 _MIN_PERIOD, _MAX_PERIOD, _DEFAULT_PERIOD = 6.0, 14.0, 9.0
 _BLOCK = 15  # window of the local variance used for segmentation
+_PRESENT_FRACTION = 0.05  # of the window covered by dark ridge pixels
 
 
 class ExtractFailure(Exception):
@@ -68,13 +70,19 @@ def _build_luts() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 _ZS_FIRST, _ZS_SECOND, _CROSSING = _build_luts()
 
 
-def _neighbour_code(b: np.ndarray) -> np.ndarray:
-    h, w = b.shape
-    p = np.pad(b, 1)
-    code = np.zeros((h, w), np.uint8)
+def _code_kernel() -> np.ndarray:
+    ker = np.zeros((3, 3), np.float32)
     for k, (dy, dx) in enumerate(_OFFSETS):
-        code |= p[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w] << k
-    return code
+        ker[1 + dy, 1 + dx] = 1 << k
+    return ker
+
+
+_CODE_KERNEL = _code_kernel()
+
+
+def _neighbour_code(b: np.ndarray) -> np.ndarray:
+    """8-bit code of each pixel's 0/1 neighbours (a correlation; sums stay <= 255)."""
+    return cv2.filter2D(b, -1, _CODE_KERNEL, borderType=cv2.BORDER_CONSTANT)
 
 
 def thin(binary: np.ndarray) -> np.ndarray:
@@ -121,9 +129,8 @@ def segment(img: np.ndarray) -> np.ndarray:
     mask = _largest_components(mask)
     # Fill holes (a wet blotch inside the print is still finger).
     inv = (1 - mask).astype(np.uint8)
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(inv, connectivity=4)
+    n, lab = cv2.connectedComponents(inv, connectivity=4)
     if n > 1:
-        h, w = mask.shape
         touches = np.zeros(n, bool)
         for edge in (lab[0], lab[-1], lab[:, 0], lab[:, -1]):
             touches[edge] = True
@@ -171,31 +178,69 @@ def ridge_period(norm: np.ndarray, mask: np.ndarray) -> float:
     return float(np.clip(256.0 / (k + off), _MIN_PERIOD, _MAX_PERIOD))
 
 
-def _gabor_bank(period: float) -> list[np.ndarray]:
-    su, sv = 0.45 * period, 0.6 * period  # across / along the ridges
-    half = int(np.ceil(2.5 * sv))
-    yy, xx = np.mgrid[-half : half + 1, -half : half + 1].astype(np.float32)
-    bank = []
+_PAD = 16  # reflection margin so the circular FFT convolution does not wrap
+
+
+# Envelope sigmas in ridge periods: across the ridges (selectivity) and along
+# them (how far a gap or a pore is bridged).
+GABOR_ACROSS, GABOR_ALONG = 0.5, 0.5
+
+
+def _half_band(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Frequencies (cycle/px) kept for a half-resolution inverse transform."""
+    ph, pw = shape
+    fy = np.fft.fftfreq(ph)
+    fy = np.concatenate([fy[: ph // 4], fy[ph - ph // 4 :]])
+    fx = np.fft.rfftfreq(pw)[: pw // 4 + 1]
+    return fy[:, None], fx[None, :]
+
+
+@lru_cache(maxsize=16)
+def _gabor_bank(period: float, shape: tuple[int, int]) -> np.ndarray:
+    """Frequency responses of even Gabor filters, one per orientation, on the half band.
+
+    The transform of a Gaussian-windowed cosine is a Gaussian pair at +-1/period
+    across the ridges, so the bank is built directly in the frequency domain.
+    """
+    fu = 1.0 / (2 * np.pi * GABOR_ACROSS * period)
+    fv = 1.0 / (2 * np.pi * GABOR_ALONG * period)
+    fy, fx = _half_band(shape)
+    bank = np.empty((_N_ORIENT, fy.shape[0], fx.shape[1]), np.float32)
     for k in range(_N_ORIENT):
         phi = np.pi * k / _N_ORIENT  # gradient (across-ridge) direction
-        u = xx * np.cos(phi) + yy * np.sin(phi)
-        v = -xx * np.sin(phi) + yy * np.cos(phi)
-        env = np.exp(-0.5 * (u * u / (su * su) + v * v / (sv * sv)))
-        ker = env * np.cos(2 * np.pi * u / period)
-        ker -= env * (ker.sum() / env.sum())  # zero DC: brightness must not leak through
-        bank.append((ker / np.abs(ker).sum()).astype(np.float32))
+        u = fx * np.cos(phi) + fy * np.sin(phi)
+        v = (fy * np.cos(phi) - fx * np.sin(phi)) / fv
+        g = np.exp(-0.5 * (((u - 1 / period) / fu) ** 2 + v * v))
+        g += np.exp(-0.5 * (((u + 1 / period) / fu) ** 2 + v * v))
+        g[0, 0] = 0.0  # no DC: brightness must not leak into the ridge map
+        bank[k] = g / g.max()
     return bank
 
 
 def enhance(norm: np.ndarray, theta: np.ndarray, period: float) -> np.ndarray:
-    """Gabor response tuned to the local orientation; ridges (dark) come out positive."""
-    neg = -norm
-    responses = np.stack(
-        [cv2.filter2D(neg, cv2.CV_32F, k, borderType=cv2.BORDER_REFLECT) for k in _gabor_bank(period)]
-    )
-    phi = (theta + np.pi / 2.0) % np.pi
+    """Gabor response tuned to the local orientation; ridges (dark) come out positive.
+
+    The filtered signal has no energy above ~0.22 cycle/px, so each orientation is
+    inverse-transformed at half resolution (a quarter of the work) and only the
+    selected response is brought back to full size.
+    """
+    h, w = norm.shape
+    padded = cv2.copyMakeBorder(-norm, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_REFLECT)
+    ph, pw = padded.shape
+    spec = np.fft.rfft2(padded)
+    rows = np.r_[0 : ph // 4, ph - ph // 4 : ph]
+    half = spec[rows, : pw // 4 + 1]
+    bank = _gabor_bank(round(period * 4) / 4, padded.shape)
+    theta_p = cv2.copyMakeBorder(theta, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_REPLICATE)
+    # Angles cannot be averaged as numbers: sample, do not interpolate.
+    phi = (theta_p[::2, ::2] + np.pi / 2.0) % np.pi
     idx = np.rint(phi / np.pi * _N_ORIENT).astype(np.intp) % _N_ORIENT
-    return np.take_along_axis(responses, idx[None], axis=0)[0]
+    out = np.zeros(idx.shape, np.float32)
+    for k in np.unique(idx):
+        resp = np.fft.irfft2(half * bank[k], s=idx.shape)
+        np.copyto(out, resp, where=idx == k)
+    full = cv2.resize(out, (pw, ph), interpolation=cv2.INTER_CUBIC)
+    return full[_PAD : _PAD + h, _PAD : _PAD + w]
 
 
 # ---- minutiae --------------------------------------------------------------------------
@@ -285,7 +330,7 @@ def skeleton_minutiae(
     branches = np.bincount(zone_id, minlength=nz)
     zone_ok &= branches == 3
 
-    radius = max(4, int(round(period)))
+    radius = max(4, round(period))
     # Endings point towards the body of their ridge.
     ey, ex = ey[end_ok], ex[end_ok]
     e_ang = _mean_direction(seg_lab, ey, ex, seg_lab[ey, ex], radius)
@@ -336,10 +381,17 @@ def _remove_clusters(
     return ~(close | broken).any(1)
 
 
-MAX_MINUTIAE = 80
+def finger_present(image: np.ndarray) -> bool:
+    """Enough dark, textured area (ridges in contact) for GenImg to take the image."""
+    img = np.asarray(image, dtype=np.float32)
+    mean = cv2.blur(img, (_BLOCK, _BLOCK))
+    std = np.sqrt(np.maximum(cv2.blur(img * img, (_BLOCK, _BLOCK)) - mean * mean, 0.0))
+    glass = float(np.percentile(img, 95))
+    ridge = (std > _TEXTURE_FLOOR) & (img < glass - 3 * _TEXTURE_FLOOR)
+    return float(ridge.mean()) >= _PRESENT_FRACTION
 
 
-def extract(image: np.ndarray) -> Features:
+def extract(image: np.ndarray, max_minutiae: int = 82) -> Features:
     """Minutiae of a grey image (dark ridges on light glass); raises ExtractFailure."""
     img = np.asarray(image, dtype=np.float32)
     h, w = img.shape
@@ -377,6 +429,6 @@ def extract(image: np.ndarray) -> Features:
     keep = _remove_clusters(x, y, ang, typ, period)
     x, y, ang, typ, d_edge, c = x[keep], y[keep], ang[keep], typ[keep], d_edge[keep], c[keep]
     quality = np.clip(c, 0, 1) * np.clip(d_edge / (3.0 * period), 0.3, 1.0)
-    order = np.lexsort((x, y, -np.round(quality, 3)))[:MAX_MINUTIAE]
+    order = np.lexsort((x, y, -np.round(quality, 3)))[:max_minutiae]
     minutiae = np.stack([x, y, ang, typ.astype(float), quality], 1)[order]
     return Features(minutiae, period, fg_coh, fg)
