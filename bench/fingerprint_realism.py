@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hw_sim.fingerprints import impression
+from hw_sim.fingerprints import CONDITIONS, impression
 from hw_sim.fingerprints.conditions import mixed_condition
 from hw_sim.fingerprints.quality import (
     centre_crop,
@@ -224,30 +224,30 @@ def print_table(rows: list[dict]) -> None:
             print(f"  {r['name']}: " + ", ".join(ins))
 
 
+def _sheet_row(name: str, imgs: list[np.ndarray], per_row: int) -> np.ndarray:
+    pick = [imgs[k] for k in np.linspace(0, len(imgs) - 1, per_row).astype(int)]
+    tile = np.hstack([np.pad(im, ((4, 4), (4, 4)), constant_values=255) for im in pick])
+    bar = np.full((tile.shape[0], 150), 255, np.uint8)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    cv2.putText(bar, name[:22], (4, tile.shape[0] // 2), font, 0.4, 0, 1, cv2.LINE_AA)
+    return np.hstack([bar, tile])
+
+
 def contact_sheet(rows: list[dict], sets: dict, path: Path, per_row: int = 6) -> None:
-    w = FRAME[1]
-    label_w = 12
-    sheet = []
-    for r in rows:
-        imgs = sets[r["name"]][0]
-        pick = [imgs[k] for k in np.linspace(0, len(imgs) - 1, per_row).astype(int)]
-        tile = np.hstack([np.pad(im, ((4, 4), (4, 4)), constant_values=255) for im in pick])
-        bar = np.full((tile.shape[0], label_w * 12), 255, np.uint8)
-        cv2.putText(
-            bar,
-            r["name"][:22],
-            (4, tile.shape[0] // 2),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            0.4,
-            0,
-            1,
-            cv2.LINE_AA,
-        )
-        sheet.append(np.hstack([bar, tile]))
-    out = np.vstack(sheet)
-    if w * per_row > 1600:
-        out = cv2.resize(out, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    cv2.imwrite(str(path), out, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    """Real and synthetic sets side by side (stays outside git: it holds FVC images),
+    plus a small synthetic-only sheet, one row per condition, fit for docs/."""
+    sheet = [_sheet_row(r["name"], sets[r["name"]][0], per_row) for r in rows]
+    cv2.imwrite(str(path), np.vstack(sheet), [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    synth = [
+        _sheet_row(c, [impression(2000 + k, k % 10, 1, c).image for k in range(per_row)], per_row)
+        for c in CONDITIONS
+    ]
+    small = cv2.resize(np.vstack(synth), None, fx=0.35, fy=0.35, interpolation=cv2.INTER_AREA)
+    cv2.imwrite(
+        str(path.with_name("fingerprint_conditions_small.png")),
+        small,
+        [cv2.IMWRITE_PNG_COMPRESSION, 9],
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -295,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         path = args.out / "fingerprint_contact_sheet.png"
         contact_sheet(rows, sets, path)
         print(f"\ncontact sheet: {path}")
+        print(f"conditions sheet: {path.with_name('fingerprint_conditions_small.png')}")
     return 0
 
 

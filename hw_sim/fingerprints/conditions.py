@@ -117,8 +117,8 @@ def draw(condition: str, rng: np.random.Generator) -> Capture:
             threshold=u(-0.55, -0.3),
             blur=u(1.0, 1.6),
             blotches=u(0.06, 0.18),
-            contrast=u(140, 180),
-            valley=u(20, 45),
+            contrast=u(130, 170),
+            valley=u(12, 32),
             pores=u(0.0, 0.03),
         )
     elif condition == "worn":
