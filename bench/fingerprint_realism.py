@@ -154,11 +154,13 @@ def eer(genuine: np.ndarray, impostor: np.ndarray) -> tuple[float, float, float]
     return e, at(0.01), at(0.001)
 
 
-def evaluate_matching(minutiae: list[np.ndarray], labels: list[int]) -> dict:
+def evaluate_matching(features: list, labels: list[int], compare=None) -> dict:
+    """FVC protocol over all pairs; ``compare`` defaults to the baseline matcher."""
+    compare = compare or match_score
     gen, imp = [], []
     t0 = time.perf_counter()
-    for i, j in itertools.combinations(range(len(minutiae)), 2):
-        (gen if labels[i] == labels[j] else imp).append(match_score(minutiae[i], minutiae[j]))
+    for i, j in itertools.combinations(range(len(features)), 2):
+        (gen if labels[i] == labels[j] else imp).append(compare(features[i], features[j]))
     dt = time.perf_counter() - t0
     e, f1, f01 = eer(np.array(gen), np.array(imp))
     return {
@@ -167,6 +169,34 @@ def evaluate_matching(minutiae: list[np.ndarray], labels: list[int]) -> dict:
         "fnmr@0.1%": f01,
         "ms_per_match": 1e3 * dt / (len(gen) + len(imp)),
     }
+
+
+def onboard_eers(rows: list[dict], sets: dict) -> None:
+    """The sensor simulator's on-board matcher (hw_sim.sensor.onboard), if present."""
+    try:
+        from hw_sim.sensor import onboard
+    except ImportError as exc:
+        print(f"\n(on-board matcher not available: {exc})")
+        return
+    print("\nSensor simulator's on-board matcher (hw_sim.sensor.onboard), 256 x 288 frame:")
+    print(f"{'set':<34}{'EER %':>8}{'FNMR@1%':>10}{'FNMR@0.1%':>11}{'FTE':>6}{'ms/match':>10}")
+    for r in rows:
+        chars, fte = [], 0
+        for img in sets[r["name"]][0]:
+            try:
+                chars.append(onboard.generate_char(img))
+            except onboard.OnboardError:
+                chars.append(None)  # a failure to extract matches nothing
+                fte += 1
+
+        def compare(a, b):
+            return 0 if a is None or b is None else onboard.score(a, b)
+
+        m = evaluate_matching(chars, sets[r["name"]][1], compare)
+        print(
+            f"{r['name']:<34}{m['eer']:>8.2f}{m['fnmr@1%']:>10.1f}{m['fnmr@0.1%']:>11.1f}"
+            f"{fte:>6}{m['ms_per_match']:>10.1f}"
+        )
 
 
 # ---- report -----------------------------------------------------------------------------
@@ -290,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['name']:<34}{m['eer']:>8.2f}{m['fnmr@1%']:>10.1f}{m['fnmr@0.1%']:>11.1f}"
                 f"{r['fte']:>6}{m['ms_per_match']:>10.1f}"
             )
+        onboard_eers(rows, sets)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         path = args.out / "fingerprint_contact_sheet.png"

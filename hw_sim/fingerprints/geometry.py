@@ -2,9 +2,10 @@
 
 The map is impression -> master (what image warping needs):
 
-    m(u) = c_m + R(-rotation) @ (u - c_i + D(u))
+    m(u) = c_m + s R(-rotation) @ (u - c_i + D(u))
 
-with c_i the image centre, c_m the master point placed under it, and D a
+with c_i the image centre, c_m the master point placed under it, s the
+resolution ratio (master px per image px), and D a
 displacement field after Cappelli, Maio and Maltoni's plastic distortion
 model: zero in the close-contact area, where the skin is held by the glass,
 growing smoothly to a small rigid shift and twist towards the edges, where
@@ -32,6 +33,7 @@ class Placement:
     shift: tuple[float, float]  # full-strength displacement, px
     twist: float  # full-strength rotation, radians
     wobble: float  # amplitude of the random part, px
+    scale: float = 1.0  # master px per image px (500 / image dpi)
 
 
 class Warp:
@@ -58,7 +60,8 @@ class Warp:
     def _to_master(self, vx, vy):
         h, w = self.size
         ci_x, ci_y = (w - 1) / 2.0, (h - 1) / 2.0
-        c, s = np.cos(-self.p.rotation), np.sin(-self.p.rotation)
+        k = self.p.scale
+        c, s = k * np.cos(-self.p.rotation), k * np.sin(-self.p.rotation)
         mx = self.p.master_centre[0] + c * (vx - ci_x) - s * (vy - ci_y)
         my = self.p.master_centre[1] + s * (vx - ci_x) + c * (vy - ci_y)
         return mx.astype(np.float32), my.astype(np.float32)
@@ -94,7 +97,8 @@ class Warp:
         """Master points -> impression points (inverse of the pixel map)."""
         h, w = self.size
         ci_x, ci_y = (w - 1) / 2.0, (h - 1) / 2.0
-        c, s = np.cos(self.p.rotation), np.sin(self.p.rotation)
+        k = 1.0 / self.p.scale
+        c, s = k * np.cos(self.p.rotation), k * np.sin(self.p.rotation)
         ax, ay = mx - self.p.master_centre[0], my - self.p.master_centre[1]
         vx = ci_x + c * ax - s * ay
         vy = ci_y + s * ax + c * ay

@@ -87,12 +87,24 @@ def _impression_rng(master: Master, index: int, condition: str) -> np.random.Gen
 
 
 def make_impression(
-    master: Master, index: int, condition: str = "normal", size: tuple[int, int] = SENSOR_SIZE
+    master: Master,
+    index: int,
+    condition: str = "normal",
+    size: tuple[int, int] = SENSOR_SIZE,
+    *,
+    dpi: float = MASTER_DPI,
 ) -> Impression:
-    """Render impression ``index`` of ``master`` under ``condition``; deterministic."""
+    """Render impression ``index`` of ``master`` under ``condition``; deterministic.
+
+    ``size`` (h, w) and ``dpi`` give other sensor geometries; the default is the
+    R30x frame. Ground truth is in the output image's pixels either way.
+    """
     cond.check(condition)
     if index < 0:
         raise ValueError("impression index must be non-negative")
+    if not 250.0 <= dpi <= 1000.0:
+        raise ValueError("dpi must be between 250 and 1000")
+    k = dpi / MASTER_DPI  # image px per master px
     h, w = int(size[0]), int(size[1])
     if h < 32 or w < 32:
         raise ValueError("impression size must be at least 32 x 32")
@@ -107,16 +119,20 @@ def make_impression(
     centre = pad + cap.offset * np.array([np.cos(a), np.sin(a)]) + rng.normal(0, 6, 2)
     c, s = np.cos(rotation), np.sin(rotation)
     rel = pad - centre
-    contact_img = ((w - 1) / 2 + c * rel[0] - s * rel[1], (h - 1) / 2 + s * rel[0] + c * rel[1])
+    contact_img = (
+        (w - 1) / 2 + k * (c * rel[0] - s * rel[1]),
+        (h - 1) / 2 + k * (s * rel[0] + c * rel[1]),
+    )
     placement = Placement(
         rotation=rotation,
         master_centre=(float(centre[0]), float(centre[1])),
         contact_centre=(float(contact_img[0]), float(contact_img[1])),
-        contact_radius=rng.uniform(40, 70),
-        ramp=rng.uniform(80, 140),
-        shift=(float(rng.normal(0, 6)), float(rng.normal(0, 6))),
+        contact_radius=k * rng.uniform(40, 70),
+        ramp=k * rng.uniform(80, 140),
+        shift=(k * float(rng.normal(0, 6)), k * float(rng.normal(0, 6))),
         twist=float(rng.normal(0, 0.045)),
-        wobble=rng.uniform(1.0, 2.5),
+        wobble=k * rng.uniform(1.0, 2.5),
+        scale=1.0 / k,
     )
     warp = Warp(placement, (h, w), rng)
     mx, my = warp.map_x, warp.map_y
@@ -153,6 +169,7 @@ def make_impression(
         cores=cores,
         deltas=deltas,
         rotation=rotation,
+        dpi=float(dpi),
     )
 
 
@@ -216,7 +233,9 @@ def impression(
     condition: str = "normal",
     size: tuple[int, int] = SENSOR_SIZE,
     seed: int = 0,
+    *,
+    dpi: float = MASTER_DPI,
 ) -> Impression:
     """Shorthand for ``make_impression(make_master(identity, finger, seed), ...)``."""
     cond.check(condition)
-    return make_impression(make_master(identity, finger, seed), index, condition, size)
+    return make_impression(make_master(identity, finger, seed), index, condition, size, dpi=dpi)

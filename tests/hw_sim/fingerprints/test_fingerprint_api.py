@@ -48,9 +48,18 @@ def test_every_condition_renders(condition):
     assert imp.fingerprint_class in ("arch", "tented_arch", "left_loop", "right_loop", "whorl")
 
 
-def test_other_size():
+def test_other_geometries():
     imp = impression(3, 1, index=0, size=(200, 180))
     assert imp.image.shape == (200, 180)
+    hi = impression(3, 1, index=0, size=(320, 290), dpi=569)
+    assert hi.image.shape == (320, 290) and hi.dpi == 569
+    m = hi.minutiae
+    assert len(m) > 5 and np.all((m[:, 0] < 290) & (m[:, 1] < 320))
+    # Same finger, finer sampling: the common minutiae spread 569/500 times wider.
+    base = impression(3, 1, index=0)
+    common, ia, ib = np.intersect1d(base.minutiae_ids, hi.minutiae_ids, return_indices=True)
+    spread = np.std(hi.minutiae[ib, :2], 0).sum() / np.std(base.minutiae[ia, :2], 0).sum()
+    assert len(common) > 5 and abs(spread - 569 / 500) < 0.05
 
 
 def test_unknown_condition():
