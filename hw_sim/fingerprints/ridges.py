@@ -57,18 +57,48 @@ def _bank_spectra(shape: tuple[int, int], scale: float = 1.0) -> np.ndarray:
     return out
 
 
-def bank_weights(orientation: np.ndarray, period: np.ndarray, scale: float = 1.0):
-    """Bank indices and linear interpolation weights for every pixel."""
-    o = orientation * (N_ORIENTATIONS / np.pi)
+def bank_weights(
+    orientation: np.ndarray, period: np.ndarray, scale: float = 1.0
+) -> dict[int, list[tuple[int, np.ndarray, np.ndarray]]]:
+    """Which pixels each bank filter serves, with what weight.
+
+    Every pixel blends the two nearest orientations and the two nearest periods
+    (bilinear weights). Returned as {period: [(orientation, flat pixel indices,
+    weights), ...]}; within one entry the indices are unique, so a plain fancy
+    ``+=`` accumulates correctly.
+    """
+    o = orientation.ravel() * (N_ORIENTATIONS / np.pi)
     o0 = np.floor(o).astype(np.intp)
     wo = (o - o0).astype(np.float32)
     o0 %= N_ORIENTATIONS
-    o1 = (o0 + 1) % N_ORIENTATIONS
     bp = np.asarray(BANK_PERIODS, np.float32) * np.float32(scale)
-    p = np.clip(period, bp[0], bp[-1])
+    p = np.clip(period.ravel(), bp[0], bp[-1])
     p0 = np.clip(np.searchsorted(bp, p, side="right") - 1, 0, len(bp) - 2)
     wp = ((p - bp[p0]) / (bp[p0 + 1] - bp[p0])).astype(np.float32)
-    return o0, o1, wo, p0, wp
+    pix = np.arange(o.size)
+    filt = np.concatenate(
+        [
+            p0 * N_ORIENTATIONS + o0,
+            p0 * N_ORIENTATIONS + (o0 + 1) % N_ORIENTATIONS,
+            (p0 + 1) * N_ORIENTATIONS + o0,
+            (p0 + 1) * N_ORIENTATIONS + (o0 + 1) % N_ORIENTATIONS,
+        ]
+    )
+    w = np.concatenate([(1 - wp) * (1 - wo), (1 - wp) * wo, wp * (1 - wo), wp * wo])
+    pix = np.tile(pix, 4)
+    keep = w > 1e-4
+    filt, w, pix = filt[keep], w[keep], pix[keep]
+    order = np.argsort(filt, kind="stable")
+    filt, w, pix = filt[order], w[order], pix[order]
+    bounds = np.flatnonzero(np.diff(filt)) + 1
+    groups: dict[int, list] = {}
+    for f, ws, ps in zip(
+        np.split(filt, bounds), np.split(w, bounds), np.split(pix, bounds), strict=True
+    ):
+        if len(f):
+            i, j = divmod(int(f[0]), N_ORIENTATIONS)
+            groups.setdefault(i, []).append((j, ps, ws))
+    return groups
 
 
 def gabor_pass(
@@ -83,18 +113,14 @@ def gabor_pass(
     spectra = _bank_spectra(shape, scale)
     if weights is None:
         weights = bank_weights(orientation, period, scale)
-    o0, o1, wo, p0, wp = weights
     spec = fft.rfft2(img.astype(np.float32))
-    resp = np.zeros(shape, np.float32)
-    for i in range(len(BANK_PERIODS)):
-        wi = np.where(p0 == i, 1.0 - wp, np.where(p0 + 1 == i, wp, 0.0)).astype(np.float32)
-        if not wi.any():
-            continue
-        bank = np.stack([fft.irfft2(spec * spectra[i, j], s=shape) for j in range(N_ORIENTATIONS)])
-        sel = (1.0 - wo) * np.take_along_axis(bank, o0[None], 0)[0]
-        sel += wo * np.take_along_axis(bank, o1[None], 0)[0]
-        resp += wi * sel
-    return resp
+    out = np.zeros(img.size, np.float32)
+    for i, entries in weights.items():
+        # One batched inverse FFT per period: all orientations at once.
+        bank = fft.irfft2(spectra[i] * spec, s=shape, axes=(-2, -1)).reshape(N_ORIENTATIONS, -1)
+        for j, pix, w in entries:
+            out[pix] += w * bank[j, pix]
+    return out.reshape(shape)
 
 
 def _grow(img, orientation, period, scale, iterations, gain):
