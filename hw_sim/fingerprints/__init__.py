@@ -8,21 +8,29 @@
     imp.minutiae     # float32 (N, 4): x, y, theta, type (0 ending, 1 bifurcation)
     imp.orientation  # float32 (36, 32): ridge direction per 8 x 8 block, NaN off-finger
 
+    write_fvc_folder("out/", fingers=100, impressions=8, condition="mixed")
+    for images, labels in ImpressionStream(fingers=5000, per_batch=16, per_finger=4): ...
+
 See docs/fingerprint_generator.md for the model and its measured realism.
 """
 
 from .conditions import CONDITIONS
+from .dataset import ImpressionStream
 from .impression import SENSOR_SIZE, Impression, impression, make_impression
 from .master import Master, make_master
 from .singular import CLASSES
+from .writers import read_fvc_folder, write_fvc_folder
 
 __all__ = [
     "CLASSES",
     "CONDITIONS",
     "SENSOR_SIZE",
     "Impression",
+    "ImpressionStream",
     "Master",
     "impression",
     "make_impression",
     "make_master",
+    "read_fvc_folder",
+    "write_fvc_folder",
 ]

@@ -81,8 +81,8 @@ def draw(condition: str, rng: np.random.Generator) -> Capture:
     # together, so a set spans crisp to poor captures as real sets do.
     q = rng.beta(2.0, 2.0)
     base = dict(
-        pressure=u(0.45, 0.95),
-        offset=abs(rng.normal(0, 26)),
+        pressure=u(0.5, 1.0),
+        offset=abs(rng.normal(0, 32)),
         threshold=rng.normal(0.0, 0.15),
         softness=u(0.3, 0.6),
         edge_noise=0.15 + 0.3 * q + u(0, 0.1),

@@ -114,7 +114,7 @@ def make_impression(
 
     # Where the pad presses hardest, and where the sensor window sits on the finger.
     pad = np.array([sil.cx + rng.normal(0, 6), sil.cy - 0.12 * sil.top + rng.normal(0, 8)])
-    rotation = float(np.clip(rng.normal(0, np.deg2rad(8)), -MAX_ROTATION, MAX_ROTATION))
+    rotation = float(np.clip(rng.normal(0, np.deg2rad(10)), -MAX_ROTATION, MAX_ROTATION))
     a = rng.uniform(0, 2 * np.pi)
     centre = pad + cap.offset * np.array([np.cos(a), np.sin(a)]) + rng.normal(0, 6, 2)
     c, s = np.cos(rotation), np.sin(rotation)
@@ -129,8 +129,8 @@ def make_impression(
         contact_centre=(float(contact_img[0]), float(contact_img[1])),
         contact_radius=k * rng.uniform(40, 70),
         ramp=k * rng.uniform(80, 140),
-        shift=(k * float(rng.normal(0, 6)), k * float(rng.normal(0, 6))),
-        twist=float(rng.normal(0, 0.045)),
+        shift=(k * float(rng.normal(0, 8)), k * float(rng.normal(0, 8))),
+        twist=float(rng.normal(0, 0.06)),
         wobble=k * rng.uniform(1.0, 2.5),
         scale=1.0 / k,
     )

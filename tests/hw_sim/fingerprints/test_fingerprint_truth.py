@@ -25,7 +25,7 @@ def test_impressions_of_one_master_share_minutiae():
     assert len(common) >= 8
     assert np.array_equal(a.minutiae[ia, 3], b.minutiae[ib, 3])  # types survive
     # Same finger: a rigid motion explains the common minutiae up to skin distortion.
-    assert _rigid_residual(a.minutiae[ia, :2], b.minutiae[ib, :2]) < 6.0
+    assert _rigid_residual(a.minutiae[ia, :2], b.minutiae[ib, :2]) < 8.0
     # Directions turn with the finger.
     rot = np.angle(np.exp(1j * (b.minutiae[ib, 2] - a.minutiae[ia, 2])))
     spread = np.abs(np.angle(np.exp(1j * (rot - np.angle(np.mean(np.exp(1j * rot)))))))
