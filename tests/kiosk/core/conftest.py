@@ -35,3 +35,44 @@ def store(paths, clock, hub):
     import_update(s, envelope, chunks, hub.public)
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def finger_bank(request):
+    from core_fixtures import FingerBank, generator_version
+
+    cache = request.config.cache.mkdir(f"sidik_fingers_{generator_version()}")
+    return FingerBank(cache)
+
+
+@pytest.fixture(scope="session")
+def session_hub():
+    return Hub()
+
+
+@pytest.fixture(scope="session")
+def golden(tmp_path_factory, session_hub, finger_bank):
+    from core_fixtures import build_golden
+
+    return build_golden(tmp_path_factory.mktemp("golden") / "data", session_hub, finger_bank)
+
+
+@pytest.fixture
+def kiosk_paths(golden, tmp_path):
+    import shutil
+
+    from kiosk.security.keys import DataPaths
+
+    shutil.copytree(golden.data_dir, tmp_path / "data")
+    return DataPaths.resolve(tmp_path / "data")
+
+
+@pytest.fixture
+def kiosk(kiosk_paths, finger_bank, clock):
+    from core_fixtures import SimKiosk
+
+    store = KioskStore.open(kiosk_paths, clock=clock)
+    k = SimKiosk(store, finger_bank)
+    yield k
+    k.close()
+    store.close()

@@ -43,3 +43,165 @@ class Hub:
                             nik_ref_key=self.nik_key, **kw)
 
 
+
+
+def generator_version() -> str:
+    """Hash of the synthetic generator's source: cached images are only reused for it."""
+    import hashlib
+    from pathlib import Path
+
+    import hw_sim.fingerprints as fp
+
+    h = hashlib.sha256()
+    for path in sorted(Path(fp.__file__).parent.glob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class FingerBank:
+    """Synthetic impressions, memoised in memory and on disk (masters take seconds).
+
+    Extra condition ``faint``: a finger worn nearly smooth, which the quality gate
+    refuses while the sensor still sees a finger (deterministic, unlike a worn
+    finger that may still match).
+    """
+
+    def __init__(self, cache_dir=None):
+        from pathlib import Path
+
+        self.dir = Path(cache_dir) if cache_dir else None
+        self.memo = {}
+
+    def __call__(self, identity: int, finger: int, condition: str, index: int):
+        import numpy as np
+
+        key = f"{identity}_{finger}_{condition}_{index}"
+        if key in self.memo:
+            return self.memo[key]
+        path = self.dir / f"{key}.npy" if self.dir else None
+        if path is not None and path.exists():
+            image = np.load(path)
+        elif condition == "faint":
+            base = self(identity, finger, "normal", index).astype(np.float32)
+            image = (255 - (255 - base) * 0.16).astype(np.uint8)
+        else:
+            from hw_sim.fingerprints import impression
+
+            image = impression(identity, finger, index, condition).image
+            if path is not None:
+                tmp = path.with_suffix(".tmp.npy")
+                np.save(tmp, image)
+                tmp.replace(path)
+        self.memo[key] = image
+        return image
+
+
+# Synthetic identities behind the test village's people.
+ANI_ID, EKO_ID, BUDI_ID, STRANGER_ID = 1, 2, 3, 4
+OFFICER_CONFIG_FINGERS = 1
+
+
+def approve(reason="worn_fingerprints", note=None):
+    from kiosk.flows.actions import OfficerChoice
+
+    return lambda _req: OfficerChoice("approve", reason, note)
+
+
+def deny(reason="identity_not_confirmed"):
+    from kiosk.flows.actions import OfficerChoice
+
+    return lambda _req: OfficerChoice("deny", reason)
+
+
+class SimKiosk:
+    """A kiosk on a fast in-process simulated sensor, with helpers to run flows."""
+
+    def __init__(self, store, bank):
+        from firmware_bridge.r30x.driver import R30xSensor
+        from hw_sim.sensor.simulator import SensorSimulator
+
+        self.store = store
+        self.bank = bank
+        self.sim = SensorSimulator().start()
+        self.sensor = R30xSensor(self.sim.url, timeout=3).open()
+        from kiosk.biometrics.fingerprint.standin import StandInMatcher
+
+        self.matcher = StandInMatcher()
+        self.last = None  # the last Session (its trace and shown actions)
+        self.shown = []
+
+    def close(self):
+        self.sensor.close()
+        self.sim.stop()
+
+    def _session(self, hands, ask_officer, ask_nik, first_index):
+        from kiosk.runtime.capture import SimulatedFingers
+        from kiosk.runtime.session import Session
+
+        fingers = SimulatedFingers(self.sim, self.sensor, hands, self.bank,
+                                   first_index=first_index, wait=0.5)
+        self.shown = []
+        self.last = Session(self.store, fingers, ask_nik=ask_nik or (lambda _r: None),
+                            ask_officer=ask_officer or (lambda _r: _cancel()),
+                            show=self.shown.append)
+        return self.last
+
+    def verify(self, nik, hand=None, *, officer=None, ask_officer=None, programme="PKH",
+               period=PERIOD, identify=False, ask_nik=None, config=None, first_index=20):
+        from kiosk.flows.actions import Start
+        from kiosk.flows.verify import VerifyFlow
+        from kiosk.runtime.capture import Hand
+
+        hands = {"recipient": hand, "identify": hand,
+                 "officer": officer or Hand(EKO_ID)}
+        flow = VerifyFlow(self.matcher, config)
+        session = self._session({k: v for k, v in hands.items() if v}, ask_officer, ask_nik,
+                                first_index)
+        result = session.run(flow, Start(nik, programme, period, identify=identify))
+        return result, flow
+
+    def enrol(self, nik, hand, *, officer=None, ask_officer=None, config=None, first_index=0):
+        from kiosk.flows.actions import Start
+        from kiosk.flows.enrol import EnrolFlow
+        from kiosk.runtime.capture import Hand
+
+        hands = {"enrol": hand, "officer": officer or Hand(EKO_ID)}
+        flow = EnrolFlow(self.matcher, config)
+        session = self._session(hands, ask_officer, None, first_index)
+        return session.run(flow, Start(nik)), flow
+
+    def event(self, result):
+        return self.store.event(result.event_id)
+
+
+def _cancel():
+    from kiosk.flows.actions import Cancel
+
+    return Cancel("officer")
+
+
+def build_golden(data_dir, hub, bank):
+    """A provisioned kiosk with the roster, officer Eko (1 finger), Ani and Budi enrolled."""
+    from kiosk.clock import FixedClock
+    from kiosk.flows.enrol import EnrolConfig
+    from kiosk.roster.updates import import_update
+    from kiosk.runtime.capture import Hand
+    from kiosk.security.keys import DataPaths, provision
+    from kiosk.storage.store import KioskStore
+
+    paths = DataPaths.resolve(data_dir)
+    provision(paths, hub_public_key=hub.raw_public)
+    store = KioskStore.open(paths, clock=FixedClock())
+    envelope, chunks = hub.update(roster_records(), 1)
+    import_update(store, envelope, chunks, hub.public)
+    kiosk = SimKiosk(store, bank)
+    try:
+        for nik, identity, config in (
+                (EKO, EKO_ID, EnrolConfig(target_fingers=OFFICER_CONFIG_FINGERS)),
+                (ANI, ANI_ID, None), (BUDI, BUDI_ID, None)):
+            result, _ = kiosk.enrol(nik, Hand(identity), config=config)
+            assert result.outcome == "enrolled", (nik, result)
+    finally:
+        kiosk.close()
+        store.close()
+    return paths

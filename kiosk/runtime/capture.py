@@ -1,0 +1,123 @@
+"""Where fingerprint images come from: an R30x sensor, or the simulator with synthetic fingers.
+
+A finger source answers ``capture(purpose, finger, attempt)`` with a 288x256
+uint8 image, or raises :class:`NoCapture` (nobody put a finger down in time, or
+the sensor failed) with a reason code the flow records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from firmware_bridge.r30x.errors import NoFinger, SensorError
+
+
+class NoCapture(Exception):
+    def __init__(self, reason: str, message: str = ""):
+        super().__init__(message or reason)
+        self.reason = reason  # no_finger, sensor_error
+
+
+class SensorFingers:
+    """Captures from an open :class:`R30xSensor` (real, or the simulator's port)."""
+
+    def __init__(self, sensor, wait: float = 10.0, lift_wait: float = 5.0):
+        self.sensor = sensor
+        self.wait = wait
+        self.lift_wait = lift_wait
+
+    def _led(self, on: bool) -> None:
+        from firmware_bridge.r30x.protocol import LedColour, LedMode
+
+        # Only some modules have the ring; its absence is not a fault.
+        with contextlib.suppress(SensorError):
+            self.sensor.aura_led(LedMode.BREATHING if on else LedMode.OFF, LedColour.BLUE)
+
+    def _wait_for_lift(self) -> None:
+        """A finger left on the glass would give the same impression again."""
+        import time
+
+        deadline = time.monotonic() + self.lift_wait
+        while time.monotonic() < deadline:
+            try:
+                self.sensor.gen_img()
+            except NoFinger:
+                return
+            time.sleep(0.05)
+
+    def capture(self, purpose: str, finger: int | None, attempt: int) -> np.ndarray:
+        if attempt > 1:
+            self._wait_for_lift()
+        self._led(True)
+        try:
+            self.sensor.wait_for_finger(self.wait)
+            return self.sensor.up_image()
+        except NoFinger:
+            raise NoCapture("no_finger", "no finger placed in time") from None
+        except SensorError as exc:
+            raise NoCapture("sensor_error", str(exc)) from None
+        finally:
+            self._led(False)
+
+
+ImpressionFn = Callable[[int, int, str, int], np.ndarray]
+
+
+def synthetic_impression(identity: int, finger: int, condition: str, index: int) -> np.ndarray:
+    from hw_sim.fingerprints import impression  # the simulator extra, loaded on use
+
+    return impression(identity, finger, index, condition).image
+
+
+@dataclass
+class Hand:
+    """A synthetic person at the simulator: whose fingers, in what condition."""
+
+    identity: int
+    condition: str = "normal"
+    conditions: dict | None = None  # per-finger condition overrides
+    default_finger: int = 1  # what they put down when asked for "any finger"
+    swap: dict | None = None  # asked for finger k, they put down swap[k] instead
+
+    def condition_of(self, finger: int) -> str:
+        return (self.conditions or {}).get(finger, self.condition)
+
+    def presents(self, finger: int | None) -> int:
+        f = self.default_finger if finger is None else finger
+        return (self.swap or {}).get(f, f)
+
+
+class SimulatedFingers:
+    """Places synthetic fingers on an in-process :class:`SensorSimulator`, then captures
+    through the real driver, so the whole serial path is exercised.
+
+    ``hands`` maps a capture purpose (recipient, identify, enrol, officer) to the
+    hand that responds; each capture is a fresh impression.
+    """
+
+    def __init__(self, simulator, sensor, hands: dict[str, Hand],
+                 impressions: ImpressionFn = synthetic_impression, first_index: int = 10,
+                 wait: float = 2.0):
+        self.sim = simulator
+        self.inner = SensorFingers(sensor, wait=wait, lift_wait=0.5)
+        self.hands = hands
+        self.impressions = impressions
+        self.counter = first_index  # above the indices enrolment tests typically use
+
+    def capture(self, purpose: str, finger: int | None, attempt: int) -> np.ndarray:
+        hand = self.hands.get(purpose) or self.hands.get("recipient")
+        if hand is None:
+            raise NoCapture("no_finger", f"nobody at the sensor for {purpose}")
+        f = hand.presents(finger)
+        index, self.counter = self.counter, self.counter + 1
+        condition = hand.condition_of(f)
+        image = self.impressions(hand.identity, f, condition, index)
+        self.sim.place(lambda _n, image=image: image)
+        try:
+            return self.inner.capture(purpose, finger, 1)
+        finally:
+            self.sim.lift()
