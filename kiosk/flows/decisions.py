@@ -115,3 +115,4 @@ class Committed:
     outcome: str
     reason: str
     receipt: str | None = None
+    kind: str = "committed"

@@ -61,9 +61,10 @@ def generator_version() -> str:
 class FingerBank:
     """Synthetic impressions, memoised in memory and on disk (masters take seconds).
 
-    Extra condition ``faint``: a finger worn nearly smooth, which the quality gate
-    refuses while the sensor still sees a finger (deterministic, unlike a worn
-    finger that may still match).
+    Extra conditions: ``faint``, a finger worn nearly smooth, which the quality gate
+    refuses (deterministic, unlike a worn finger that may still match; the sensor
+    may not even see it); ``sliver``, a 30 px strip of a print, which the sensor
+    sees and the quality gate refuses as too small.
     """
 
     def __init__(self, cache_dir=None):
@@ -81,6 +82,9 @@ class FingerBank:
         path = self.dir / f"{key}.npy" if self.dir else None
         if path is not None and path.exists():
             image = np.load(path)
+        elif condition == "sliver":
+            image = np.full((288, 256), 255, np.uint8)
+            image[:, 100:130] = self(identity, finger, "normal", index)[:, 100:130]
         elif condition == "faint":
             base = self(identity, finger, "normal", index).astype(np.float32)
             image = (255 - (255 - base) * 0.16).astype(np.uint8)

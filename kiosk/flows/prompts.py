@@ -1,0 +1,129 @@
+"""What the kiosk says: prompt and result texts (Bahasa Indonesia for people, English for logs).
+
+A first catalogue; the UI issue moves it to kiosk/ui/i18n/ and adds voice.
+Fingers are numbered 0..9: right thumb, index, middle, ring, little, then the left hand.
+"""
+
+from __future__ import annotations
+
+from ..biometrics.fingerprint.interface import Guidance
+from ..roster.eligibility import explain
+
+FINGERS: dict[int, tuple[str, str]] = {
+    0: ("ibu jari kanan", "right thumb"), 1: ("telunjuk kanan", "right index"),
+    2: ("jari tengah kanan", "right middle"), 3: ("jari manis kanan", "right ring"),
+    4: ("kelingking kanan", "right little"), 5: ("ibu jari kiri", "left thumb"),
+    6: ("telunjuk kiri", "left index"), 7: ("jari tengah kiri", "left middle"),
+    8: ("jari manis kiri", "left ring"), 9: ("kelingking kiri", "left little"),
+}
+
+
+def finger_name(finger: int | None, english: bool = False) -> str:
+    if finger is None:
+        return "any finger" if english else "salah satu jari"
+    return FINGERS[finger][1 if english else 0]
+
+
+GUIDANCE: dict[str, tuple[str, str]] = {
+    Guidance.OK: ("Tempelkan {finger} di kaca sensor.", "place the {finger_en} on the sensor"),
+    Guidance.NO_FINGER: ("Jari belum terbaca. Tempelkan {finger} di kaca sensor.",
+                         "no finger seen; place the {finger_en} on the sensor"),
+    Guidance.PRESS_HARDER: ("Tekan jari sedikit lebih kuat.", "press harder"),
+    Guidance.PRESS_LIGHTER: ("Tekan jari lebih pelan.", "press more lightly"),
+    Guidance.CENTRE_FINGER: ("Letakkan jari tepat di tengah kaca sensor.",
+                             "centre the finger on the sensor"),
+    Guidance.CLEAN_OR_DRY: ("Lap jari sampai bersih dan kering, lalu coba lagi.",
+                            "clean and dry the finger, then try again"),
+    Guidance.MOISTEN: ("Jari terlalu kering. Usap jari ke dahi atau tiup jari, lalu coba lagi.",
+                       "finger too dry: moisten it slightly and try again"),
+    Guidance.HOLD_STILL: ("Tahan jari, jangan bergerak.", "hold the finger still"),
+}
+
+PROMPTS: dict[str, tuple[str, str]] = {
+    "place_finger": ("Tempelkan {finger} di kaca sensor.", "place the {finger_en} on the sensor"),
+    "identify": ("Tempelkan salah satu jari yang sudah didaftarkan.",
+                 "place any enrolled finger on the sensor"),
+    "no_match_retry": ("Sidik jari belum cocok. Angkat jari, lalu tempelkan lagi {finger}.",
+                       "no match yet; lift and place the {finger_en} again"),
+    "next_finger": ("Kita coba jari lain: tempelkan {finger}.",
+                    "trying another finger: the {finger_en}"),
+    "officer_needed": ("Petugas akan membantu Anda. Mohon tunggu sebentar.",
+                       "an officer will assist; officer authentication needed"),
+    "officer_place_finger": ("Petugas: tempelkan jari Anda untuk masuk.",
+                             "officer: place your finger to authenticate"),
+    "officer_not_recognised": ("Sidik jari petugas tidak dikenali. Coba lagi.",
+                               "officer fingerprint not recognised; try again"),
+    "officer_self": ("Petugas tidak boleh menyetujui data dirinya sendiri. Panggil petugas lain.",
+                     "an officer cannot sign off their own record; another officer is needed"),
+    "officer_authenticated": ("Petugas {officer} dikenali.", "officer {officer} authenticated"),
+    "identify_failed": ("Sidik jari belum dikenali. Silakan masukkan NIK Anda.",
+                        "not identified by finger; enter the NIK"),
+    "identify_unavailable": ("Silakan masukkan NIK Anda.", "enter the NIK"),
+    "enrol_again": ("Angkat jari, lalu tempelkan lagi {finger}.",
+                    "lift and place the {finger_en} again"),
+    "enrol_inconsistent": ("Rekaman belum konsisten. Tempelkan lagi {finger}.",
+                           "impressions disagree; place the {finger_en} again"),
+    "enrol_same_finger": ("Jari ini sudah direkam sebagai jari lain. Tempelkan {finger}.",
+                          "this finger was already enrolled as another; use the {finger_en}"),
+    "enrol_finger_done": ("{finger} berhasil direkam.", "{finger_en} enrolled"),
+    "enrol_finger_failed": ("Petugas: {finger} sulit direkam. Coba lagi, atau catat sebagai "
+                            "tidak terbaca.",
+                            "officer: the {finger_en} could not be enrolled; retry or record "
+                            "an exception"),
+    "finish_needs_exception": ("Petugas: catat alasan jari yang tidak direkam sebelum selesai.",
+                               "officer: record an exception before finishing with fewer "
+                               "fingers"),
+}
+
+# Outcome/reason texts beyond the eligibility reasons (kiosk/roster/eligibility.py).
+RESULTS: dict[str, tuple[str, str]] = {
+    "matched": ("Verifikasi berhasil. Bantuan {programme} periode {period} tercatat.",
+                "verified by fingerprint; claim recorded"),
+    "officer_approved": ("Disetujui oleh petugas. Bantuan {programme} periode {period} "
+                         "tercatat.", "approved by an officer; claim recorded"),
+    "officer_denied": ("Petugas tidak dapat memastikan identitas Anda. Silakan ke kantor desa "
+                       "dengan KTP dan KK.", "officer denied the claim"),
+    "officer_referred": ("Petugas meminta Anda datang ke kantor desa dengan KTP dan KK untuk "
+                         "pemeriksaan.", "officer referred the person for review"),
+    "officer_unavailable": ("Belum ada petugas yang dapat membantu di perangkat ini. Silakan "
+                            "hubungi kantor desa.", "no enrolled officer available"),
+    "officer_auth_failed": ("Petugas belum dapat masuk. Silakan hubungi kantor desa.",
+                            "officer authentication failed"),
+    "cancelled_by_person": ("Dibatalkan. Anda dapat mencoba lagi kapan saja.",
+                            "cancelled by the person"),
+    "cancelled_by_officer": ("Dibatalkan oleh petugas.", "cancelled by the officer"),
+    "nik_invalid": ("NIK belum benar. Silakan minta bantuan petugas.",
+                    "NIK could not be entered"),
+    "enrolled": ("Pendaftaran sidik jari selesai.", "enrolment complete"),
+    "enrolled_with_exceptions": ("Pendaftaran selesai dengan catatan petugas.",
+                                 "enrolment complete with officer-recorded exceptions"),
+    "enrolment_incomplete": ("Pendaftaran belum selesai. Verifikasi akan dibantu petugas.",
+                             "enrolment incomplete: too few fingers and no exception recorded"),
+    "duplicate_finger": ("Sidik jari ini sudah terdaftar atas nama lain. Data akan diperiksa "
+                         "oleh dinas; petugas akan menghubungi Anda.",
+                         "finger already enrolled under another NIK: flagged for review"),
+    "storage_error": ("Maaf, sistem tidak dapat menyimpan keputusan. Bantuan BELUM tercatat. "
+                      "Silakan hubungi petugas.", "the decision could not be recorded"),
+}
+
+
+def fill(template: tuple[str, str], **kw) -> tuple[str, str]:
+    finger = kw.pop("finger", None)
+    values = {"finger": finger_name(finger), "finger_en": finger_name(finger, True), **kw}
+    pesan, message = template
+    return pesan.format(**values), message.format(**values)
+
+
+def prompt_text(code: str, **kw) -> tuple[str, str]:
+    return fill(PROMPTS[code], **kw)
+
+
+def guidance_text(guidance: str, finger: int | None) -> tuple[str, str]:
+    return fill(GUIDANCE.get(guidance, GUIDANCE[Guidance.OK]), finger=finger)
+
+
+def result_text(reason: str, programme: str | None = None,
+                period: str | None = None) -> tuple[str, str]:
+    if reason in RESULTS:
+        return fill(RESULTS[reason], programme=programme or "", period=period or "")
+    return explain(reason, programme or "", period or "")

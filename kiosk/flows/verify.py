@@ -1,0 +1,322 @@
+"""Verification: who are you, may you claim, is it really you — and never a dead end.
+
+States (see docs/verification_core.md for the diagram)::
+
+    idle -> awaiting_nik | loading_gallery -> identifying -> loading_record
+         -> (ineligible: committing) | capturing (finger rungs) -> loading_officers
+         -> officer_auth -> officer_deciding -> committing -> done | failed
+
+Eligibility is decided before any biometric is taken (except in identification
+mode, where the finger *is* how the person says who they are). Each finger
+rung has a budget of unusable captures and of non-matching ones; then the next
+rung. The last rung is an officer, who signs in with their own finger and
+records a decision with a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from ..roster.eligibility import decide
+from ..roster.nik import InvalidNik, validate_nik
+from . import actions as A
+from .base import COMMITTING, DONE, LOADING_OFFICERS, OFFICER_AUTH, BaseState, Flow
+from .biometric import OFFICER_REASONS, assess, identify_unique
+from .decisions import ACCEPTED, REFERRED, REJECTED, VERIFICATION, Decision, Rung
+from .ladder import FACE, OFFICER, face_skip_reason, plan, rung_finger
+from .prompts import result_text
+
+IDLE = "idle"
+AWAITING_NIK = "awaiting_nik"
+LOADING_RECORD = "loading_record"
+LOADING_GALLERY = "loading_gallery"
+IDENTIFYING = "identifying"
+CAPTURING = "capturing"
+OFFICER_DECIDING = "officer_deciding"
+
+STATES = (IDLE, AWAITING_NIK, LOADING_GALLERY, IDENTIFYING, LOADING_RECORD, CAPTURING,
+          LOADING_OFFICERS, OFFICER_AUTH, OFFICER_DECIDING, COMMITTING, DONE, "failed")
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    match_attempts: int = 3  # per finger: usable captures that did not match
+    quality_attempts: int = 4  # per finger: captures too poor to use
+    identify_attempts: int = 3  # 1:N captures before asking for the NIK
+    nik_attempts: int = 3  # malformed NIK entries before referring to an officer
+    officer_attempts: int = 4  # officer sign-in captures
+
+
+@dataclass
+class VerifyState(BaseState):
+    programme: str | None = None
+    period: str | None = None
+    identify: bool = False
+    rungs: list[str] = field(default_factory=list)
+    rung: int = -1
+    ladder: list[dict] = field(default_factory=list)
+    finger: int | None = None
+    match_tries: int = 0
+    quality_tries: int = 0
+    identify_tries: int = 0
+    nik_tries: int = 0
+    nik_irregular: str | None = None
+    identified: dict | None = None  # {"finger", "score"} when found by 1:N
+    eligibility: str | None = None
+
+
+class VerifyFlow(Flow):
+    State = VerifyState
+    kind = VERIFICATION
+
+    def __init__(self, matcher, config: VerifyConfig | None = None):
+        super().__init__(matcher)
+        self.config = config or VerifyConfig()
+        self.officer_attempts = self.config.officer_attempts
+        self._record: A.SubjectRecord | None = None
+        self._gallery: tuple[A.GalleryEntry, ...] = ()
+
+    # ---- start and NIK ------------------------------------------------------------------------
+    def _on_idle_start(self, ev: A.Start) -> list:
+        if not ev.programme or not ev.period:
+            raise ValueError("verification needs a programme and a period")
+        self.s.programme, self.s.period, self.s.identify = ev.programme, ev.period, ev.identify
+        if ev.identify:
+            self.s.state = LOADING_GALLERY
+            return [A.LoadGallery()]
+        if ev.nik is not None:
+            return self._take_nik(ev.nik)
+        self.s.state = AWAITING_NIK
+        return [A.RequestNik("start")]
+
+    def _on_awaiting_nik_nik_entered(self, ev: A.NikEntered) -> list:
+        return self._take_nik(ev.nik)
+
+    def _take_nik(self, text: str) -> list:
+        try:
+            nik = validate_nik(text).nik
+        except InvalidNik as exc:
+            if exc.structural:
+                self.s.nik_tries += 1
+                if self.s.nik_tries >= self.config.nik_attempts:
+                    return self._finish(REFERRED, "nik_invalid")
+                self.s.state = AWAITING_NIK
+                return [A.Prompt(exc.code, exc.pesan, exc.message), A.RequestNik(exc.code)]
+            # Well-formed but odd (an unknown region, a strange date): the roster decides;
+            # real NIKs with irregular parts exist and must not lock their owners out.
+            nik, self.s.nik_irregular = "".join(c for c in text if c.isdigit()), exc.code
+        self.s.nik = nik
+        self.s.state = LOADING_RECORD
+        return [A.LoadRecord(nik, self.s.programme, self.s.period)]
+
+    # ---- identification (1:N) -----------------------------------------------------------------
+    def _on_loading_gallery_gallery_loaded(self, ev: A.GalleryLoaded) -> list:
+        self._gallery = ev.entries
+        if not ev.entries:
+            self.s.state = AWAITING_NIK
+            return [self._say("identify_unavailable"), A.RequestNik("identify_unavailable")]
+        if self.s.state == IDENTIFYING:  # resumed
+            return [A.RequestCapture(None, "identify", self.s.identify_tries + 1)]
+        self.s.state = IDENTIFYING
+        return [self._say("identify"), A.RequestCapture(None, "identify", 1)]
+
+    def _on_identifying_finger_captured(self, ev: A.FingerCaptured) -> list:
+        self.s.identify_tries += 1
+        got = assess(self.matcher, ev.image)
+        if not got.usable:
+            self._attempt("identify", None, got.reason, got.quality, guidance=got.guidance)
+            return self._identify_again([self._guide(got.guidance, None)])
+        # 1:N needs the stricter threshold: the false-match chance grows with the gallery.
+        entry, score, ambiguous = identify_unique(self.matcher, got.template, self._gallery,
+                                                  self.matcher.dedup_threshold)
+        if entry is None:
+            self._attempt("identify", None, "ambiguous" if ambiguous else "not_found",
+                          got.quality, score)
+            return self._identify_again([])
+        self._attempt("identify", entry.finger, "match", got.quality, score)
+        self.s.identified = {"finger": entry.finger, "score": score}
+        self.s.nik = entry.nik
+        self.s.state = LOADING_RECORD
+        return [A.LoadRecord(entry.nik, self.s.programme, self.s.period)]
+
+    def _on_identifying_capture_failed(self, ev: A.CaptureFailed) -> list:
+        self.s.identify_tries += 1
+        self._attempt("identify", None, f"capture_failed:{ev.reason}")
+        return self._identify_again([self._guide("no_finger", None)])
+
+    def _identify_again(self, prompts: list) -> list:
+        if self.s.identify_tries >= self.config.identify_attempts:
+            self.s.state = AWAITING_NIK
+            return [self._say("identify_failed"), A.RequestNik("identify_failed")]
+        return [*prompts, A.RequestCapture(None, "identify", self.s.identify_tries + 1)]
+
+    # ---- roster and eligibility ---------------------------------------------------------------
+    def _on_loading_record_record_loaded(self, ev: A.RecordLoaded) -> list:
+        r = self._record = ev.record
+        self.s.name = r.name if r.found else None
+        if not r.found:
+            return self._finish(REJECTED, self.s.nik_irregular or "not_in_roster")
+        verdict = decide(True, self.s.programme, self.s.period, list(r.entitlements),
+                         r.already_claimed)
+        self.s.eligibility = verdict.code
+        if not verdict.eligible:
+            return self._finish(REJECTED, verdict.code)
+        if self.s.identified:
+            return self._finish(ACCEPTED, "matched", modality="fingerprint_1n",
+                                finger=self.s.identified["finger"],
+                                score=self.s.identified["score"],
+                                threshold=self.matcher.dedup_threshold)
+        rungs, skipped = plan(r)
+        self.s.rungs = rungs
+        self.s.ladder = [asdict(x) for x in skipped]
+        return self._next_rung()
+
+    # ---- the ladder ---------------------------------------------------------------------------
+    def _log_rung(self, status: str, reason: str | None = None) -> None:
+        self.s.ladder.append(asdict(Rung(self.s.rungs[self.s.rung], status, reason)))
+
+    def _next_rung(self, prompts: list | None = None) -> list:
+        prompts = prompts or []
+        first_finger = all(not r["rung"].startswith("finger:") or r["status"] == "skipped"
+                           for r in self.s.ladder)
+        while True:
+            self.s.rung += 1
+            rung = self.s.rungs[self.s.rung]
+            finger = rung_finger(rung)
+            if finger is not None:
+                self.s.finger, self.s.match_tries, self.s.quality_tries = finger, 0, 0
+                self.s.state = CAPTURING
+                say = self._say("place_finger" if first_finger else "next_finger", finger=finger)
+                return [*prompts, say, A.RequestCapture(finger, "recipient", 1)]
+            if rung == FACE:
+                self._log_rung("skipped", face_skip_reason(self._record))
+                continue
+            assert rung == OFFICER
+            self.s.finger = None
+            return [*prompts, *self._ask_officers()]
+
+    def _template(self, finger: int) -> bytes | None:
+        return next((f.template for f in self._record.fingers
+                     if f.finger == finger and f.status == "ok"), None)
+
+    def _on_capturing_finger_captured(self, ev: A.FingerCaptured) -> list:
+        finger = self.s.finger
+        got = assess(self.matcher, ev.image)
+        if not got.usable:
+            self.s.quality_tries += 1
+            self._attempt("recipient", finger, got.reason, got.quality, guidance=got.guidance)
+            if self.s.quality_tries >= self.config.quality_attempts:
+                self._log_rung("exhausted", "poor_quality")
+                return self._next_rung()
+            return [self._guide(got.guidance, finger), self._capture_again()]
+        try:
+            score = self.matcher.compare(got.template, self._template(finger))
+        except (ValueError, TypeError):
+            self._attempt("recipient", finger, "template_corrupt", got.quality)
+            self._log_rung("skipped", "template_corrupt")
+            return self._next_rung()
+        threshold = self.matcher.verify_threshold
+        if score >= threshold:
+            self._attempt("recipient", finger, "match", got.quality, score)
+            self._log_rung("used")
+            return self._finish(ACCEPTED, "matched", modality="fingerprint", finger=finger,
+                                score=score, threshold=threshold)
+        self.s.match_tries += 1
+        self._attempt("recipient", finger, "no_match", got.quality, score)
+        if self.s.match_tries >= self.config.match_attempts:
+            self._log_rung("exhausted", "no_match")
+            return self._next_rung()
+        return [self._say("no_match_retry", finger=finger), self._capture_again()]
+
+    def _on_capturing_capture_failed(self, ev: A.CaptureFailed) -> list:
+        self.s.quality_tries += 1
+        self._attempt("recipient", self.s.finger, f"capture_failed:{ev.reason}")
+        if self.s.quality_tries >= self.config.quality_attempts:
+            self._log_rung("exhausted", f"capture_failed:{ev.reason}")
+            return self._next_rung()
+        return [self._guide("no_finger", self.s.finger), self._capture_again()]
+
+    def _capture_again(self) -> A.RequestCapture:
+        n = self.s.match_tries + self.s.quality_tries + 1
+        return A.RequestCapture(self.s.finger, "recipient", n)
+
+    # ---- the officer rung ---------------------------------------------------------------------
+    def _on_loading_officers_officers_loaded(self, ev: A.OfficersLoaded) -> list:
+        self._officers = ev.entries
+        if not ev.entries:
+            self._log_rung("exhausted", "officer_unavailable")
+            return self._finish(REFERRED, "officer_unavailable")
+        return self._officer_capture_request()
+
+    def _officer_signed_in(self, entry: A.GalleryEntry) -> list:
+        self.s.state = OFFICER_DECIDING
+        return [self._say("officer_authenticated", "officer", officer=entry.officer_id),
+                A.RequestOfficerChoice("verify_decision", tuple(OFFICER_REASONS),
+                                       dict(OFFICER_REASONS))]
+
+    def _on_officer_deciding_officer_choice(self, ev: A.OfficerChoice) -> list:
+        self._check_choice(ev, tuple(OFFICER_REASONS), OFFICER_REASONS)
+        self.s.officer.update(reason=ev.reason, note=ev.note)
+        self._log_rung("used", ev.choice)
+        if ev.choice == "approve":
+            return self._finish(ACCEPTED, "officer_approved", modality="officer")
+        if ev.choice == "deny":
+            return self._finish(REJECTED, "officer_denied", modality="officer")
+        return self._finish(REFERRED, "officer_referred", modality="officer")
+
+    def _finish_referred(self, reason: str) -> list:
+        if self.s.state == OFFICER_AUTH:
+            self._log_rung("exhausted", reason)
+        return super()._finish_referred(reason)
+
+    # ---- decisions ----------------------------------------------------------------------------
+    def _decision_for(self, outcome: str, reason: str, **kw) -> Decision:
+        d = super()._decision_for(outcome, reason, programme=self.s.programme,
+                                  period=self.s.period, **kw)
+        d.ladder = [Rung(**r) for r in self.s.ladder]
+        if self.s.nik_irregular:
+            d.detail["nik_irregular"] = self.s.nik_irregular
+        if self.s.identify:
+            d.detail["identify"] = bool(self.s.identified)
+        return d
+
+    def _result_text(self, reason: str) -> tuple[str, str]:
+        return result_text(reason, self.s.programme, self.s.period)
+
+    # ---- resuming a restored flow ---------------------------------------------------------------
+    def resume(self) -> list:
+        """After ``from_dict``: the actions that bring back what was not serialised."""
+        st = self.s.state
+        if st in (CAPTURING, LOADING_RECORD):
+            return [A.LoadRecord(self.s.nik, self.s.programme, self.s.period)]
+        if st in (IDENTIFYING, LOADING_GALLERY):
+            return [A.LoadGallery()]
+        if st in (OFFICER_AUTH, LOADING_OFFICERS):
+            return [A.LoadRecord(self.s.nik, self.s.programme, self.s.period)]
+        if st == AWAITING_NIK:
+            return [A.RequestNik("resume")]
+        if st == OFFICER_DECIDING:
+            return [A.RequestOfficerChoice("verify_decision", tuple(OFFICER_REASONS),
+                                           dict(OFFICER_REASONS))]
+        if st == COMMITTING:
+            # Whether the decision reached the disk is unknown: never commit it twice.
+            raise ValueError("a flow interrupted while committing is not resumed; start over")
+        return []
+
+    def _on_capturing_record_loaded(self, ev: A.RecordLoaded) -> list:
+        self._record = ev.record
+        return [self._capture_again()]
+
+    def _on_officer_auth_record_loaded(self, ev: A.RecordLoaded) -> list:
+        self._record = ev.record
+        return [A.LoadOfficers()]
+
+    def _on_loading_officers_record_loaded(self, ev: A.RecordLoaded) -> list:
+        return self._on_officer_auth_record_loaded(ev)
+
+    def _on_officer_auth_officers_loaded(self, ev: A.OfficersLoaded) -> list:
+        self._officers = ev.entries
+        return [A.RequestCapture(None, "officer", self.s.officer_tries + 1)]
+
+    def _on_identifying_gallery_loaded(self, ev: A.GalleryLoaded) -> list:
+        return self._on_loading_gallery_gallery_loaded(ev)
