@@ -21,6 +21,10 @@ COMMAND_MODULES = (
     "kiosk.cli.sim",
     "kiosk.cli.demo",
     "kiosk.cli.eval",
+    "kiosk.cli.roster",
+    "kiosk.cli.enroll",
+    "kiosk.cli.verify",
+    "kiosk.cli.audit",
 )
 
 

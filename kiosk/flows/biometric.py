@@ -55,10 +55,21 @@ def best_match(matcher: FingerprintMatcher, probe: bytes,
     return scored
 
 
+def search(matcher: FingerprintMatcher, probe: bytes, gallery: tuple[GalleryEntry, ...],
+           top: int = 5) -> list[tuple[GalleryEntry, float]]:
+    """1:N through the matcher's own search (it may shortlist by a fast code first)."""
+    if not gallery:
+        return []
+    try:
+        return list(matcher.identify(probe, [(e, e.template) for e in gallery], top=top))
+    except ValueError:  # a template the matcher cannot read: score the rest one by one
+        return best_match(matcher, probe, gallery)[:top]
+
+
 def identify_unique(matcher: FingerprintMatcher, probe: bytes, gallery: tuple[GalleryEntry, ...],
                     threshold: float) -> tuple[GalleryEntry | None, float, bool]:
     """(entry, score, ambiguous): a hit only when one NIK alone clears the threshold."""
-    scored = best_match(matcher, probe, gallery)
+    scored = search(matcher, probe, gallery)
     if not scored or scored[0][1] < threshold:
         return None, scored[0][1] if scored else 0.0, False
     niks = {e.nik for e, s in scored if s >= threshold}

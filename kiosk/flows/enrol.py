@@ -24,7 +24,7 @@ import numpy as np
 from ..roster.nik import InvalidNik, validate_nik
 from . import actions as A
 from .base import COMMITTING, DONE, LOADING_OFFICERS, OFFICER_AUTH, BaseState, Flow
-from .biometric import assess, best_match
+from .biometric import assess, search
 from .decisions import ENROLLED, ENROLMENT, FLAGGED, REFERRED, REJECTED, Decision
 from .decisions import FingerException as FingerExc
 from .ladder import PREFERENCE
@@ -48,6 +48,9 @@ class EnrolConfig:
     # Impressions must match one another at this fraction of the verify threshold: a
     # sanity check against a swapped or smeared finger, not a verification.
     consistency: float = 0.75
+    # Fingers tried (enrolled, excepted or skipped) before ending: 10 failing fingers
+    # would keep a tired person at the sensor for nothing.
+    fingers_to_try: int = 4
     officer_attempts: int = 4
     order: tuple[int, ...] = PREFERENCE
 
@@ -129,7 +132,7 @@ class EnrolFlow(Flow):
         if len(self.s.enrolled) >= self.config.target_fingers:
             return self._complete()
         left = [f for f in self.config.order if f not in self.s.done]
-        if not left:
+        if not left or len(self.s.done) >= self.config.fingers_to_try:
             return self._complete()
         self.s.finger, self.s.captures = left[0], 0
         self._impressions, self._last_image = [], None
@@ -162,7 +165,7 @@ class EnrolFlow(Flow):
         if not self._consistent():
             return self._finger_retry([self._say("enrol_inconsistent", finger=finger)])
         merged = self.matcher.merge([t for t, _ in self._impressions])
-        scored = best_match(self.matcher, merged, self._gallery)
+        scored = search(self.matcher, merged, self._gallery, top=1)
         if scored and scored[0][1] >= self.matcher.dedup_threshold:
             entry, score = scored[0]
             return self._finish(FLAGGED, "duplicate_finger", finger=finger, score=score,
