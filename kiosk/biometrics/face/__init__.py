@@ -1,0 +1,1 @@
+"""Face modality: detection, landmarks, quality gates, liveness, embedding and matching."""
