@@ -100,7 +100,7 @@ class SimulatedFingers:
     """
 
     def __init__(self, simulator, sensor, hands: dict[str, Hand],
-                 impressions: ImpressionFn = synthetic_impression, first_index: int = 10,
+                 impressions: ImpressionFn | None = None, first_index: int = 10,
                  wait: float = 2.0):
         self.sim = simulator
         self.inner = SensorFingers(sensor, wait=wait, lift_wait=0.5)
@@ -115,7 +115,8 @@ class SimulatedFingers:
         f = hand.presents(finger)
         index, self.counter = self.counter, self.counter + 1
         condition = hand.condition_of(f)
-        image = self.impressions(hand.identity, f, condition, index)
+        make = self.impressions or synthetic_impression
+        image = make(hand.identity, f, condition, index)
         self.sim.place(lambda _n, image=image: image)
         try:
             return self.inner.capture(purpose, finger, 1)

@@ -1,5 +1,7 @@
 """Verification scenarios against the simulated sensor, with the stand-in matcher."""
 
+import contextlib
+
 from core_fixtures import ANI, ANI_ID, BUDI, CITRA, PERIOD, STRANGER_ID, approve, deny
 
 from kiosk.runtime.capture import Hand
@@ -160,18 +162,28 @@ def test_malformed_nik_asks_again(kiosk):
                                                                        "nik_length"]
 
 
-def test_disk_full_shows_error_and_records_nothing(kiosk):
+def test_disk_full_shows_error_and_records_nothing(kiosk, monkeypatch):
+    """The commit fails as on a full SD card (SQLITE_FULL; see test_store_faults.py for the
+    real thing): the person is told nothing was recorded, and nothing was."""
     count = kiosk.store.event_count()
-    pages = kiosk.store.db.query("PRAGMA page_count")[0][0]
-    kiosk.store.db.conn.execute(f"PRAGMA max_page_count = {pages}")
-    kiosk.store.db.conn.execute("PRAGMA cache_size = 0")
+    write = kiosk.store.db.write
+
+    def full():
+        conn = kiosk.store.db.conn
+        conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
+        with write() as c:
+            c.execute("CREATE TABLE IF NOT EXISTS filler (x BLOB)")
+            c.execute("INSERT INTO filler VALUES (randomblob(1000000))")
+            yield c
+
+    monkeypatch.setattr(kiosk.store.db, "write", contextlib.contextmanager(full))
     result, flow = kiosk.verify(ANI, Hand(ANI_ID))
-    assert (result.outcome, result.reason) == ("error", "storage_error") or \
-        result.outcome == "accepted"  # the WAL may still have had room
-    if result.outcome == "error":
-        assert "BELUM tercatat" in result.pesan and flow.state == "failed"
-        assert kiosk.store.claim(ANI, "PKH", PERIOD) is None
-        assert kiosk.store.event_count() == count
+    assert (result.outcome, result.reason) == ("error", "storage_error")
+    assert "BELUM tercatat" in result.pesan and "disk_full" in result.message
+    assert flow.state == "failed" and result.receipt is None
+    monkeypatch.undo()
+    assert kiosk.store.claim(ANI, "PKH", PERIOD) is None
+    assert kiosk.store.event_count() == count
     assert chain_ok(kiosk.store)
 
 
