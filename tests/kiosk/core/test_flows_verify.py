@@ -198,3 +198,16 @@ def test_cancel_is_recorded(kiosk):
     assert actions[-1].kind == "request_capture"
     (commit,) = flow.step(Cancel("person"))
     assert commit.decision.outcome == "cancelled"
+
+
+def test_unenrolled_recipient_goes_to_the_officer(kiosk):
+    from core_fixtures import DEWI
+
+    result, _ = kiosk.verify(DEWI, Hand(ANI_ID), programme="BPNT", period="2025-06",
+                             ask_officer=approve("identity_confirmed_ktp"))
+    assert (result.outcome, result.reason) == ("accepted", "officer_approved")
+    ev = kiosk.event(result)
+    assert ev["ladder"][:2] == [{"rung": "finger", "status": "skipped", "reason": "not_enrolled"},
+                                {"rung": "face", "status": "skipped",
+                                 "reason": "no_face_template"}]
+    assert not [a for a in ev["attempts"] if a["p"] == "recipient"]
