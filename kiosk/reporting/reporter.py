@@ -165,19 +165,21 @@ class Reporter:
         log.info("%s; next try in %.1f s", why, delay)
 
     def _drop_client(self) -> None:
-        if self.client is not None:
-            try:
-                self.client.disconnect()
-            except Exception:  # the socket may already be gone; the client is discarded anyway
-                pass
-            sock = self.client.socket()
-            if sock is not None:
-                try:
-                    sock.close()
-                except OSError:
-                    pass
-        self.client = None
+        # Detached first: disconnect() calls back into _on_disconnect, which must see it gone.
+        client, self.client = self.client, None
         self.connected = False
+        if client is None:
+            return
+        try:
+            client.disconnect()
+        except Exception:  # the socket may already be gone; the client is discarded anyway
+            pass
+        sock = client.socket()
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                pass
 
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
         if client is not self.client:
