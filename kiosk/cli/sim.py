@@ -7,6 +7,7 @@ import importlib
 SIM_MODULES = (
     "kiosk.cli.sim_sensor",
     "kiosk.cli.sim_fingerprints",
+    "kiosk.cli.sim_hub",
 )
 
 
