@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..flows import actions as A
+from ..flows.biometric import OFFICER_REASONS
 from ..flows.verify import VerifyConfig, VerifyFlow
 from ..roster.nik import InvalidNik, validate_nik
 from .common import EXIT_USAGE, CliError
@@ -54,6 +55,10 @@ def cmd_verify(args) -> int:
                                EXIT_USAGE) from None
     if not 1 <= args.attempts <= 10:
         raise CliError("--attempts must be 1..10", EXIT_USAGE)
+    if args.officer_decision and args.officer_reason is not None and \
+            args.officer_reason not in OFFICER_REASONS[args.officer_decision]:
+        raise CliError(f"--officer-reason for {args.officer_decision} must be one of: "
+                       f"{', '.join(OFFICER_REASONS[args.officer_decision])}", EXIT_USAGE)
     matcher, label = choose_matcher(args.matcher)
     with opened_store(args) as store:
         if args.identify and not store.policy().get("identify_by_finger"):

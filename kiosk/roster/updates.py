@@ -184,6 +184,12 @@ def verify_chunk(manifest: Manifest, index: int, data: bytes) -> list[dict]:
     return records
 
 
+def _code(value) -> bool:
+    """Programme and period codes go into receipts and QR codes: short printable ASCII."""
+    return (isinstance(value, str) and 0 < len(value) <= 32 and value.isascii()
+            and value.isprintable())
+
+
 def _check_record(r: dict) -> None:
     def bad(why: str):
         raise RosterRejected("malformed", f"roster record {str(r)[:80]!r}: {why}")
@@ -198,10 +204,10 @@ def _check_record(r: dict) -> None:
             if not isinstance(r.get("name"), str) or not r["name"].strip():
                 bad("name missing")
             for e in r.get("entitlements", []):
-                if not (isinstance(e, dict) and isinstance(e.get("programme"), str)
-                        and isinstance(e.get("period"), str)
-                        and isinstance(e.get("eligible"), bool)):
-                    bad("entitlement needs programme, period, eligible")
+                if not (isinstance(e, dict) and _code(e.get("programme"))
+                        and _code(e.get("period")) and isinstance(e.get("eligible"), bool)):
+                    bad("entitlement needs programme and period (short ASCII codes) and "
+                        "eligible")
     elif r.get("type") == "officer":
         if not isinstance(r.get("officer_id"), str) or not r["officer_id"]:
             bad("officer_id missing")

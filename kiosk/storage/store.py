@@ -220,6 +220,10 @@ class KioskStore:
         fields = self._base_fields(d.kind)
         nik_ref, key = self.nik_ref(d.nik) if d.nik else (None, None)
         detail = dict(d.detail)
+        if "duplicate_of" in detail:  # events name the other person by pseudonym only
+            other = dict(detail["duplicate_of"])
+            other["nik_ref"] = self.nik_ref(other.pop("nik"))[0]
+            detail["duplicate_of"] = other
         if d.kind == ENROLMENT:
             detail["fingers"] = {str(f): round(q, 3) for f, q in sorted(d.qualities.items())
                                  if f in d.templates}

@@ -140,3 +140,9 @@ def test_enroll_cli(capsys, data):
     assert len(info["fingers"]) == 2 and info["exceptions"][0]["kind"] == "missing"
     code, out, _ = run(capsys, "enroll", "--nik", "3201010101700099", *SIM, *data)
     assert code == 1 and "not_in_roster" in out
+
+
+def test_bad_officer_reason_is_a_usage_error(capsys, data):
+    code, _, err = run(capsys, "verify", "--nik", ANI, "--programme", "PKH", *SIM, *data,
+                       "--officer-decision", "approve", "--officer-reason", "because")
+    assert code == 2 and "identity_confirmed_ktp" in err
