@@ -150,15 +150,17 @@ class Reporter:
             if self.protocol == mqtt.MQTTv5:
                 props = Properties(PacketTypes.CONNECT)
                 props.SessionExpiryInterval = 0
+            extra = {"clean_start": True, "properties": props} if props else {}
             self.client.connect(self.url.host, self.url.port, keepalive=self.config.keepalive_s,
-                                clean_start=True, properties=props)
+                                **extra)
         except (OSError, ssl.SSLError, ValueError) as exc:
             self._failed(now, f"cannot connect to {self.url.host}:{self.url.port}: {exc}")
 
-    def _failed(self, now: float, why: str) -> None:
+    def _failed(self, now: float, why: str, before_connack: bool = False) -> None:
         self.counters.connect_failures += 1
         self._drop_client()
-        if self.config.protocol == "auto" and self.protocol == mqtt.MQTTv5:
+        if before_connack and self.config.protocol == "auto":
+            # The broker took the socket but not our CONNECT: maybe it is too old for MQTT 5.
             self._v5_failures += 1
         delay = self.backoff.next_delay()
         self._next_attempt = now + delay
@@ -205,7 +207,8 @@ class Reporter:
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         if client is not self.client:
             return
-        self._failed(time.monotonic(), f"link lost ({reason_code})")
+        self._failed(time.monotonic(), f"link lost ({reason_code})",
+                     before_connack=not self.connected)
 
     # ---- the loop -------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
@@ -232,7 +235,7 @@ class Reporter:
             self._connect(now)
             return
         if not self.connected and now - self._connect_started > self.config.connect_timeout_s:
-            self._failed(now, "no answer to CONNECT")
+            self._failed(now, "no answer to CONNECT", before_connack=True)
             return
         rc = self.client.loop(timeout=min(self.config.poll_s, 0.1))
         if self.client is None:
