@@ -35,6 +35,12 @@ class FaceGeometry:
     mouth: tuple[float, float]
     box: tuple[float, float, float, float]
 
+    @classmethod
+    def from_keypoints(cls, keypoints, box) -> FaceGeometry:
+        """From BlazeFace-ordered keypoints (right eye, left eye, nose, mouth, ...) and a box."""
+        k = [tuple(float(v) for v in p[:2]) for p in keypoints]
+        return cls(k[0], k[1], k[2], k[3], tuple(float(v) for v in box))
+
     @property
     def eye_distance(self) -> float:
         return float(np.hypot(self.left_eye[0] - self.right_eye[0],

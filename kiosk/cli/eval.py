@@ -42,6 +42,7 @@ def register(sub) -> None:
     fp.add_argument("--manifest", type=Path, default=None, help="model manifest (default: "
                     "models/manifest.json)")
     fp.set_defaults(func=cmd_fingerprints)
+    __import__("kiosk.cli.eval_faces", fromlist=["register_eval"]).register_eval(group)
 
 
 def cmd_fingerprints(args) -> int:
