@@ -29,6 +29,11 @@ class SensorFingers:
         self.sensor = sensor
         self.wait = wait
         self.lift_wait = lift_wait
+        self._used = False  # after any capture, the next one waits for the finger to lift
+
+    def finger_lifted(self) -> None:
+        """Someone else knows the glass is clear (the simulator): skip the lift wait."""
+        self._used = False
 
     def _led(self, on: bool) -> None:
         from firmware_bridge.r30x.protocol import LedColour, LedMode
@@ -50,11 +55,13 @@ class SensorFingers:
             time.sleep(0.05)
 
     def capture(self, purpose: str, finger: int | None, attempt: int) -> np.ndarray:
-        if attempt > 1:
+        # Also between fingers and people: the last finger may still be on the glass.
+        if self._used:
             self._wait_for_lift()
         self._led(True)
         try:
             self.sensor.wait_for_finger(self.wait)
+            self._used = True
             return self.sensor.up_image()
         except NoFinger:
             raise NoCapture("no_finger", "no finger placed in time") from None
@@ -119,6 +126,7 @@ class SimulatedFingers:
         image = make(hand.identity, f, condition, index)
         self.sim.place(lambda _n, image=image: image)
         try:
+            self.inner.finger_lifted()  # the simulated finger was just placed afresh
             return self.inner.capture(purpose, finger, 1)
         finally:
             self.sim.lift()
