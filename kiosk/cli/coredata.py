@@ -179,6 +179,7 @@ def opened_fingers(args, purpose: str) -> Iterator:
     first = args.sim_first_index if args.sim_first_index is not None else (
         0 if purpose == "enrol" else 10)
     with SensorSimulator() as sim, R30xSensor(sim.url, timeout=3) as sensor:
+        sensor.negotiate()
         yield SimulatedFingers(sim, sensor, hands, first_index=first, wait=1.0)
 
 

@@ -41,8 +41,10 @@ def store(paths, clock, hub):
 def finger_bank(request):
     from core_fixtures import FingerBank, generator_version
 
-    cache = request.config.cache.mkdir(f"sidik_fingers_{generator_version()}")
-    return FingerBank(cache)
+    name = f"sidik_fingers_{generator_version()}"
+    if request.config.cache is None:  # -p no:cacheprovider: memoise for this session only
+        return FingerBank(None)
+    return FingerBank(request.config.cache.mkdir(name))
 
 
 @pytest.fixture(scope="session")

@@ -128,6 +128,7 @@ class SimKiosk:
         self.bank = bank
         self.sim = SensorSimulator().start()
         self.sensor = R30xSensor(self.sim.url, timeout=3).open()
+        self.sensor.negotiate()  # 115200 baud, 256-byte packets: the kiosk's own link
         from kiosk.biometrics.fingerprint.standin import StandInMatcher
 
         self.matcher = StandInMatcher()
