@@ -139,3 +139,21 @@ def test_reporter_killed_at_random(broker, kiosk, hub_store, village, hub_key, m
         proc.wait(10)
     assert made[0] > 50
     assert_books_exact(hub_store, kiosk, made[0])
+
+
+def test_mqtt_311_and_settings_survive_restart(broker, kiosk, hub_store, village, make_hub,
+                                               make_reporter, waiter):
+    hub_store.register_device(village, kiosk.identity.public_key.public_bytes_raw())
+    hub = make_hub(broker.url)
+    kiosk.make_events(30)
+    rep = make_reporter(kiosk, broker.url, protocol="3.1.1")
+    assert waiter(lambda: kiosk.outbox.stats().pending == 0, 15)
+    assert_books_exact(hub_store, kiosk, 30)
+    cid = hub.send_command(kiosk.device, "config.set", {"values": {"window": 7}})
+    assert waiter(lambda: (hub.command(cid) or {}).get("status") == "ok", 10)
+    assert rep.config.window == 7
+    from kiosk.reporting.reporter import Reporter, ReporterConfig
+
+    # A restarted reporter (not connected: two clients with one id would take turns).
+    again = Reporter(ReporterConfig(broker.url, village), kiosk.outbox, kiosk.identity, None)
+    assert again.config.window == 7 and again.window.size == 7

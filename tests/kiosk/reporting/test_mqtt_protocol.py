@@ -204,3 +204,15 @@ def test_outbox_acks_only_matching_events(kiosk):
     assert (s.pending, s.acked_upto, s.last_seq) == (2, 1, 3)
     assert s.oldest_pending_age_s is not None and s.oldest_pending_age_s < 60
     assert [r[0] for r in kiosk.outbox.pending(from_seq=3)] == [3]
+
+
+def test_disk_alarm_is_raised_long_before_full():
+    from kiosk.reporting.outbox import OutboxStats, disk_alarm
+
+    def stats(free, total=100 << 30):
+        return OutboxStats(0, None, 0, 0, free, total, 0)
+
+    assert disk_alarm(stats(50 << 30), 500 << 20, 100 << 20) is None
+    assert disk_alarm(stats(5 << 30), 500 << 20, 100 << 20) == "warning"  # under 10 %
+    assert disk_alarm(stats(400 << 20), 500 << 20, 100 << 20) == "warning"
+    assert disk_alarm(stats(50 << 20), 500 << 20, 100 << 20) == "critical"
