@@ -9,6 +9,7 @@ import time
 
 import paho.mqtt.client as mqtt
 import pytest
+from mqtt_fixtures import CA, KioskSide
 from paho.mqtt.enums import CallbackAPIVersion
 
 from kiosk.reporting.commands import make_command
@@ -40,8 +41,6 @@ def registered(hub_store, village, kiosk):
 
 def test_mutual_tls_and_per_device_acl(broker, pki, kiosk, tmp_path, hub_store, hub_key,
                                        village, make_hub, make_reporter, waiter):
-    from conftest import KioskSide
-
     other = KioskSide(tmp_path / "other", hub_key)
     registered(hub_store, village, kiosk)
     registered(hub_store, village, other)
@@ -75,8 +74,6 @@ def test_mutual_tls_and_per_device_acl(broker, pki, kiosk, tmp_path, hub_store, 
     assert hub_store.event_rows(other.device) == []
 
     # A certificate from another CA does not get in at all.
-    from conftest import CA
-
     rogue = CA(tmp_path / "rogue", "rogue-ca").issue(kiosk.device)
     c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="rogue", protocol=mqtt.MQTTv5)
     c.tls_set(ca_certs=str(pki.path), certfile=rogue[0], keyfile=rogue[1])
