@@ -58,7 +58,8 @@ def main() -> int:
         hub = HubService(hs, hub_key, broker.url, village=village).start()
         store = KioskStore.open(paths)
         rep = Reporter(ReporterConfig(broker.url, village, keepalive_s=60), Outbox(paths.db),
-                       ident, hub_key.public_key(), store=store)
+                       ident, hub_key.public_key(), store=store,
+                       store_factory=lambda: KioskStore.open(paths))
         stop = threading.Event()
         th = threading.Thread(target=rep.run, args=(stop,), daemon=True)
         th.start()

@@ -80,7 +80,8 @@ def cmd_run(args) -> int:
                                 key=args.key, username=args.username, password=args.password,
                                 protocol=args.protocol, window=args.window,
                                 ack_timeout_s=args.ack_timeout, heartbeat_s=args.heartbeat)
-        reporter = Reporter(config, outbox, identity, hub_key, store=KioskStore.open(paths))
+        reporter = Reporter(config, outbox, identity, hub_key, store=KioskStore.open(paths),
+                            store_factory=lambda: KioskStore.open(paths))
     except ValueError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     stop = threading.Event()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import ssl
 import threading
 import time
@@ -89,7 +90,7 @@ class Reporter:
     def __init__(self, config: ReporterConfig, outbox: Outbox, identity: DeviceIdentity,
                  hub_key: Ed25519PublicKey | None, *, store=None,
                  health: dict[str, Callable[[], object]] | None = None,
-                 rng=None):
+                 store_factory: Callable[[], object] | None = None, rng=None):
         self.config = config
         config.override(outbox.state("config", {}))  # settings the hub changed earlier
         self.outbox = outbox
@@ -97,6 +98,11 @@ class Reporter:
         self.device = identity.device_id
         self.hub_key = hub_key
         self.store = store
+        # Opens a second store connection: a whole roster is then applied in a thread while
+        # the link stays alive (one 250,000-person transaction can outlast the keepalive).
+        self.store_factory = store_factory
+        self._replies: queue.Queue = queue.Queue()
+        self._applying: set[str] = set()
         self.health = dict(health or {})
         self.url = parse_broker_url(config.broker)
         self.window = Window(config.window, config.ack_timeout_s)
@@ -244,6 +250,8 @@ class Reporter:
             self._failed(now, f"link error {rc}")
             return
         if self.connected:
+            while not self._replies.empty():
+                self._reply(*self._replies.get_nowait())
             self._pump(time.monotonic())
             if now >= self._next_heartbeat:
                 self._next_heartbeat = now + self.config.heartbeat_s
@@ -468,6 +476,12 @@ class Reporter:
                 raise ProtocolError("malformed", f"unknown roster message type {kind!r}")
             if asm.missing(digest):
                 return
+            if self.store_factory is not None:
+                if digest not in self._applying:
+                    self._applying.add(digest)
+                    threading.Thread(target=self._apply_roster, args=(digest,), daemon=True,
+                                     name="roster-apply").start()
+                return
             version = asm.apply(digest)
         except RosterRejected as exc:
             self.counters.refuse(f"roster_{exc.reason}")
@@ -481,3 +495,26 @@ class Reporter:
         except (KeyError, TypeError, ValueError, AttributeError):
             raise ProtocolError("malformed", "roster message lacks its fields") from None
         self._reply(f"roster:{digest}", "ok", None, {"roster_version": version})
+
+    def _apply_roster(self, digest: str) -> None:
+        from ..roster.updates import RosterAssembler, RosterRejected
+
+        cmd_id = f"roster:{digest}"
+        store = None
+        try:
+            store = self.store_factory()
+            asm = RosterAssembler(store, self.hub_key)
+            version = asm.apply(digest)
+            self._replies.put((cmd_id, "ok", None, {"roster_version": version}))
+        except RosterRejected as exc:
+            log.warning("roster update %s refused: %s (%s)", digest[:12], exc, exc.reason)
+            if exc.reason in ("stale", "out_of_sequence"):
+                asm.discard(digest)
+            self._replies.put((cmd_id, "refused", exc.reason, None))
+        except Exception as exc:  # reported to the hub; the roster in force stays
+            log.exception("roster update %s failed", digest[:12])
+            self._replies.put((cmd_id, "error", type(exc).__name__, {"message": str(exc)[:200]}))
+        finally:
+            if store is not None:
+                store.close()
+            self._applying.discard(digest)

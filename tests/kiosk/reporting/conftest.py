@@ -84,7 +84,8 @@ def make_reporter(hub_key, village):
         # Its own connections, as in the separate reporter process on a kiosk.
         outbox, store = Outbox(kiosk.paths.db), KioskStore.open(kiosk.paths)
         rep = Reporter(ReporterConfig(url, village, **kw), outbox, kiosk.identity,
-                       hub_key.public_key(), store=store)
+                       hub_key.public_key(), store=store,
+                       store_factory=lambda: KioskStore.open(kiosk.paths))
         stop = threading.Event()
         thread = threading.Thread(target=rep.run, args=(stop,), daemon=True)
         thread.start()
