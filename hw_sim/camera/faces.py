@@ -179,24 +179,27 @@ class LiveActor:
         return img
 
     def _open_mouth(self, img: np.ndarray, amount: float) -> np.ndarray:
-        """The jaw drops: everything below the lip line moves down; a dark gap opens."""
+        """The jaw drops: the lower lip and chin move down, the upper lip a little up, and
+        the dark mouth cavity opens between them."""
         cv2 = self.cv2
         g = self.geo
         mx, my = g.mouth
         mw = 0.9 * g.eye_distance
-        drop = amount * 0.45 * mw
+        drop = amount * 0.6 * mw
         ys, xs = self._grid[0], self._grid[1]
-        # Below the lips the jaw moves down by `drop`, fading out sideways and at the chin.
         side = np.exp(-((xs - mx) / (0.9 * mw)) ** 2)
         below = np.clip((ys - my) / 3.0 + 0.5, 0, 1)
         fade = np.clip(1 - (ys - my - 1.2 * mw) / (0.6 * mw), 0, 1)
-        dy = drop * side * below * fade
+        up_fade = np.clip(1 - (my - ys) / (0.5 * mw), 0, 1)
+        dy = side * (0.75 * drop * below * fade - 0.25 * drop * (1 - below) * up_fade)
         out = cv2.remap(img, xs, (ys - dy).astype(np.float32), cv2.INTER_LINEAR,
                         borderMode=cv2.BORDER_REPLICATE)
-        gap = (((xs - mx) / (0.42 * mw)) ** 2 + ((ys - (my + drop / 2)) / max(drop / 2, 1)) ** 2
-               < 1.0)
-        gm = cv2.GaussianBlur(gap.astype(np.float32), (0, 0), 1.0)[:, :, None]
-        return out * (1 - gm) + np.array([40, 15, 18], np.float32) * gm
+        cy = my + 0.25 * drop
+        gap = ((xs - mx) / (0.38 * mw)) ** 2 + ((ys - cy) / max(0.45 * drop, 1)) ** 2
+        gm = cv2.GaussianBlur((gap < 1.0).astype(np.float32), (0, 0), 1.0)[:, :, None]
+        # A dark cavity, with the upper teeth showing as a paler band at its top.
+        cavity = np.where((ys < cy - 0.2 * drop)[:, :, None], np.float32(150), np.float32(35))
+        return out * (1 - gm) + cavity * np.array([1.0, 0.55, 0.55], np.float32) * gm
 
     def _turn(self, img: np.ndarray, yaw_deg: float, t: float) -> np.ndarray:
         """Yaw by the depth map (points nearer the camera move further) plus a little sway."""

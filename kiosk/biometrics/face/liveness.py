@@ -69,7 +69,7 @@ class LivenessConfig:
     blink_drop: float = 0.72  # openness below this share of baseline = closed
     blink_recover: float = 0.88
     turn_deg: float = 8.0  # measured yaw change (under-reads the true turn) in the asked way
-    mouth_open: float = 0.2  # inner-lip ratio above the baseline
+    mouth_open: float = 0.12  # inner-lip ratio above the baseline
     min_parallax: float = 0.006  # below this the moving "face" was flat
     max_moire: float = 2.9
     min_flash_slope: float = 0.12
@@ -82,10 +82,15 @@ class Verdict:
     scores: dict = field(default_factory=dict)
 
 
-def pick_challenges(rng: random.Random) -> list[Challenge]:
-    """One head turn (needed for planarity) and one of blink / open mouth, in random order."""
-    chosen = [rng.choice([Challenge.TURN_LEFT, Challenge.TURN_RIGHT]),
-              rng.choice([Challenge.BLINK, Challenge.OPEN_MOUTH])]
+# The second challenge is drawn from here. Open-mouth is supported but not drawn by
+# default: FaceMesh's lip points under-read openings in shadowed and bearded faces
+# (docs/face.md), and a failed challenge turns a real person away.
+DEFAULT_POOL = (Challenge.BLINK,)
+
+
+def pick_challenges(rng: random.Random, pool=DEFAULT_POOL) -> list[Challenge]:
+    """One head turn (needed for planarity) and one from ``pool``, in random order."""
+    chosen = [rng.choice([Challenge.TURN_LEFT, Challenge.TURN_RIGHT]), rng.choice(list(pool))]
     rng.shuffle(chosen)
     return chosen
 

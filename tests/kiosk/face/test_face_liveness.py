@@ -66,7 +66,14 @@ def test_challenges_are_random_and_always_include_a_turn():
         cs = pick_challenges(random.Random(seed))
         assert len(cs) == 2 and {Challenge.TURN_LEFT, Challenge.TURN_RIGHT} & set(cs)
         seen.add(tuple(cs))
-    assert len(seen) == 8
+    assert len(seen) == 4
+    pool = (Challenge.BLINK, Challenge.OPEN_MOUTH)
+    assert len({tuple(pick_challenges(random.Random(s), pool)) for s in range(60)}) == 8
+
+
+def test_open_mouth_challenge():
+    s = LivenessSession(challenges=[Challenge.OPEN_MOUTH, Challenge.TURN_LEFT])
+    assert _run(s, _cooperative({})).live
 
 
 @pytest.mark.parametrize("seed", range(6))
