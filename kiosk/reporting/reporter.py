@@ -156,6 +156,8 @@ class Reporter:
             if self.protocol == mqtt.MQTTv5:
                 props = Properties(PacketTypes.CONNECT)
                 props.SessionExpiryInterval = 0
+                # The broker must not even send us anything bigger (MQTT 5 drops it there).
+                props.MaximumPacketSize = MAX_ROSTER_MESSAGE + 4096
             extra = {"clean_start": True, "properties": props} if props else {}
             self.client.connect(self.url.host, self.url.port, keepalive=self.config.keepalive_s,
                                 **extra)

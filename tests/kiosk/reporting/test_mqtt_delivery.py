@@ -97,6 +97,7 @@ def test_link_flapping(broker, kiosk, hub_store, village, make_hub, make_reporte
     assert waiter(lambda: kiosk.outbox.stats().pending == 0, 15)
     assert_books_exact(hub_store, kiosk, made[0])
     assert rep.counters.connects >= 3
+    assert len(rep.window) <= rep.window.size and len(rep._ever_sent) <= 4 * rep.window.size
 
 
 @pytest.mark.slow

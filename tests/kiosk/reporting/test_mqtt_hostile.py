@@ -141,7 +141,10 @@ def test_garbage_and_forgeries_are_refused_and_service_continues(
     replay = raw_client(broker.port, cid="replayer")
     assert waiter(lambda: replay.results["connect"] is not None, 5)
     replay.publish(cmd_topic, payload, qos=1)
-    time.sleep(0.5)
+    # 5 MB: within the broker's limit, above the kiosk's MQTT 5 Maximum Packet Size, so the
+    # broker does not deliver it to the kiosk at all.
+    replay.publish(cmd_topic, b"y" * (5 << 20), qos=1)
+    time.sleep(1.0)
     replay.loop_stop()
     assert rep.counters.refused == refused_before  # answered again from the stored reply
     kiosk.make_events(5)
