@@ -222,7 +222,13 @@ class Reporter:
     def run(self, stop: threading.Event) -> None:
         try:
             while not stop.is_set():
-                self.step()
+                try:
+                    self.step()
+                except Exception:  # e.g. the database busy or the disk full: retry, never die
+                    log.exception("reporter step failed; retrying in a second")
+                    self._drop_client()
+                    self._next_attempt = time.monotonic() + 1.0
+                    stop.wait(1.0)
         finally:
             if self.client is not None and self.connected:
                 self._publish_status("offline", reason="stopped")

@@ -158,3 +158,25 @@ def test_mqtt_311_and_settings_survive_restart(broker, kiosk, hub_store, village
     # A restarted reporter (not connected: two clients with one id would take turns).
     again = Reporter(ReporterConfig(broker.url, village), kiosk.outbox, kiosk.identity, None)
     assert again.config.window == 7 and again.window.size == 7
+
+
+def test_database_errors_do_not_stop_the_reporter(broker, kiosk, hub_store, village, make_hub,
+                                                  make_reporter, waiter):
+    from kiosk.storage.db import DatabaseLocked
+
+    hub_store.register_device(village, kiosk.identity.public_key.public_bytes_raw())
+    make_hub(broker.url)
+    rep = make_reporter(kiosk, broker.url)
+    real, failures = rep.outbox.pending, [3]
+
+    def flaky(*a, **kw):
+        if failures[0]:
+            failures[0] -= 1
+            raise DatabaseLocked("database is busy")
+        return real(*a, **kw)
+
+    rep.outbox.pending = flaky
+    kiosk.make_events(10)
+    assert waiter(lambda: kiosk.outbox.stats().pending == 0, 20)
+    assert failures[0] == 0
+    assert_books_exact(hub_store, kiosk, 10)
