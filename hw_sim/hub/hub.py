@@ -186,6 +186,9 @@ class HubService:
         if seq > st[1] + 1:
             st[4] += 1  # its predecessor is missing: not booked, not acknowledged
             return
+        if conn.execute("SELECT 1 FROM events WHERE event_id = ?", (event_id,)).fetchone():
+            # Same id, other seq: a device bug or a replay across devices; never book it twice.
+            raise ProtocolError("conflict", f"event id {event_id} is already booked elsewhere")
         if fields.get("prev_hash") != st[2]:
             raise ProtocolError("broken_link", f"{dev_id} seq {seq} does not link to seq "
                                 f"{seq - 1}")
