@@ -180,3 +180,15 @@ def test_database_errors_do_not_stop_the_reporter(broker, kiosk, hub_store, vill
     assert waiter(lambda: kiosk.outbox.stats().pending == 0, 20)
     assert failures[0] == 0
     assert_books_exact(hub_store, kiosk, 10)
+
+
+def test_command_sent_while_offline_is_answered_on_return(broker, kiosk, hub_store, village,
+                                                          make_hub, make_reporter, waiter):
+    hub_store.register_device(village, kiosk.identity.public_key.public_bytes_raw())
+    hub = make_hub(broker.url)
+    cid = hub.send_command(kiosk.device, "ping")  # nobody listening: lost at the broker
+    time.sleep(0.3)
+    assert hub.command(cid)["status"] is None
+    make_reporter(kiosk, broker.url)  # comes online: the hub resends what is unanswered
+    assert waiter(lambda: (hub.command(cid) or {}).get("status") == "ok", 10)
+    assert hub.command(cid)["detail"] == {"pong": True}
