@@ -77,7 +77,7 @@ def make_reporter(hub_key, village):
 
     running = []
 
-    def start(kiosk: KioskSide, url: str, **kw) -> Reporter:
+    def start(kiosk: KioskSide, url: str, health=None, **kw) -> Reporter:
         kw.setdefault("ack_timeout_s", 2.0)
         kw.setdefault("backoff_cap_s", 1.0)
         kw.setdefault("backoff_base_s", 0.1)
@@ -85,7 +85,7 @@ def make_reporter(hub_key, village):
         outbox, store = Outbox(kiosk.paths.db), KioskStore.open(kiosk.paths)
         rep = Reporter(ReporterConfig(url, village, **kw), outbox, kiosk.identity,
                        hub_key.public_key(), store=store,
-                       store_factory=lambda: KioskStore.open(kiosk.paths))
+                       store_factory=lambda: KioskStore.open(kiosk.paths), health=health)
         stop = threading.Event()
         thread = threading.Thread(target=rep.run, args=(stop,), daemon=True)
         thread.start()

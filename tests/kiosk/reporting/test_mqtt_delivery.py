@@ -37,7 +37,11 @@ def test_roundtrip_and_presence(broker, kiosk, hub_store, village, make_hub, mak
     hub_store.register_device(village, kiosk.identity.public_key.public_bytes_raw())
     make_hub(broker.url)
     kiosk.make_events(20)
-    make_reporter(kiosk, broker.url, heartbeat_s=0.5)
+    def broken_sensor():
+        raise OSError("sensor unplugged")
+
+    make_reporter(kiosk, broker.url, heartbeat_s=0.5, model_version="fp-int8-1",
+                  health={"camera": lambda: {"ok": True, "fps": 15}, "sensor": broken_sensor})
     assert waiter(lambda: kiosk.outbox.stats().pending == 0, 15)
     assert_books_exact(hub_store, kiosk, 20)
 
@@ -49,6 +53,9 @@ def test_roundtrip_and_presence(broker, kiosk, hub_store, village, make_hub, mak
     assert waiter(lambda: status().get("queue", {}).get("pending") == 0, 5)
     assert status()["state"] == "online"
     assert {"disk", "clock", "model", "health", "counters"} <= status().keys()
+    assert status()["model"] == "fp-int8-1"
+    assert status()["health"]["camera"] == {"ok": True, "fps": 15}
+    assert status()["health"]["sensor"] == {"ok": False, "error": "sensor unplugged"}
 
 
 def test_broker_down_while_deciding(broker, kiosk, hub_store, village, make_hub, make_reporter,
