@@ -163,3 +163,69 @@ class KioskSide:
     def close(self) -> None:
         self.outbox.close()
         self.store.close()
+
+
+class OldBrokerProxy:
+    """Stands for a broker that only speaks MQTT 3.1.1: closes the socket on an MQTT 5
+    CONNECT (as old brokers do) and relays everything else to the real broker."""
+
+    def __init__(self, upstream_port: int):
+        import threading
+
+        self.upstream = upstream_port
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.refused_v5 = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        import threading
+
+        head = b""
+        while len(head) < 16:  # every CONNECT here is longer (client ids are 20 characters)
+            data = conn.recv(16 - len(head))
+            if not data:
+                conn.close()
+                return
+            head += data
+        # Fixed header: type byte, remaining length (1-4 bytes), then "\0\4MQTT" and level.
+        i = 1
+        while head[i] & 0x80:
+            i += 1
+        if head[i + 7] == 5:
+            self.refused_v5 += 1
+            conn.close()
+            return
+        up = socket.create_connection(("127.0.0.1", self.upstream))
+        up.sendall(head)
+
+        def pipe(a, b):
+            try:
+                while data := a.recv(65536):
+                    b.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for s in (a, b):
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+        threading.Thread(target=pipe, args=(up, conn), daemon=True).start()
+        pipe(conn, up)
+
+    def close(self) -> None:
+        self.sock.close()

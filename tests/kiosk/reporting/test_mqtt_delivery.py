@@ -199,3 +199,23 @@ def test_command_sent_while_offline_is_answered_on_return(broker, kiosk, hub_sto
     make_reporter(kiosk, broker.url)  # comes online: the hub resends what is unanswered
     assert waiter(lambda: (hub.command(cid) or {}).get("status") == "ok", 10)
     assert hub.command(cid)["detail"] == {"pong": True}
+
+
+def test_falls_back_to_mqtt_311_for_an_old_broker(broker, kiosk, hub_store, village, make_hub,
+                                                  make_reporter, waiter):
+    from mqtt_fixtures import OldBrokerProxy
+
+    hub_store.register_device(village, kiosk.identity.public_key.public_bytes_raw())
+    make_hub(broker.url)
+    proxy = OldBrokerProxy(broker.port)
+    try:
+        kiosk.make_events(5)
+        rep = make_reporter(kiosk, f"mqtt://127.0.0.1:{proxy.port}")
+        assert waiter(lambda: kiosk.outbox.stats().pending == 0, 20)
+        assert proxy.refused_v5 >= 2
+        import paho.mqtt.client as mqtt
+
+        assert rep.protocol == mqtt.MQTTv311
+        assert_books_exact(hub_store, kiosk, 5)
+    finally:
+        proxy.close()
