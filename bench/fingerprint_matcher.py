@@ -1,4 +1,4 @@
-"""Benchmark of the on-device fingerprint matcher: accuracy on real sets, int8 vs float, speed, memory.
+"""Benchmark of the on-device fingerprint matcher: real-set accuracy, int8 vs float, speed, memory.
 
     .venv/bin/python bench/fingerprint_matcher.py ../shared/data/fingerprints [--json out.json]
         [--skip-accuracy] [--skip-speed] [--gallery 250000]
@@ -25,13 +25,12 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # single-threaded figures, a
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from kiosk.biometrics.fingerprint import template as tpl  # noqa: E402
-from kiosk.biometrics.fingerprint.evaluate import evaluate  # noqa: E402
-from kiosk.biometrics.fingerprint.features import EMB_DIM  # noqa: E402
-from kiosk.biometrics.fingerprint.matcher import Gallery, load_matcher  # noqa: E402
-from kiosk.biometrics.runtime import MANIFEST, read_manifest  # noqa: E402
+from kiosk.biometrics.fingerprint.evaluate import evaluate
+from kiosk.biometrics.fingerprint.features import EMB_DIM
+from kiosk.biometrics.fingerprint.matcher import Gallery, load_matcher
+from kiosk.biometrics.runtime import MANIFEST, read_manifest
 
 SETS = {"fvc2000_db1_b": 500.0, "fvc2002_db2_b": 569.0, "fvc2002_db4_b_synthetic_sfinge": 500.0}
 CROP = (256, 288)

@@ -49,16 +49,19 @@ def threshold(impostor: np.ndarray, fmr: float) -> tuple[float, str]:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, default=Path("/work/cache/fp_masters"))
-    ap.add_argument("--masters", type=int, default=150)
+    ap.add_argument("--first", type=int, default=30,
+                    help="first calibration master (0..29 make the tuning set, devset.py)")
+    ap.add_argument("--masters", type=int, default=120)
     ap.add_argument("--impressions", type=int, default=8)
     ap.add_argument("--records", type=int, default=3, help="impressions per enrolment template")
     ap.add_argument("--scores", type=Path, default=None, help="save the scores (npz)")
+    ap.add_argument("--manifest", type=Path, default=MODELS / "manifest.json")
     args = ap.parse_args(argv)
 
-    matcher = load_matcher()
+    matcher = load_matcher(args.manifest)
     t0 = time.time()
     templates, owner, failures = [], [], 0
-    for i in range(args.masters):
+    for i in range(args.first, args.first + args.masters):
         ident, finger = master_key(i)
         master = load_master(args.cache, CALIB_BASE + ident, finger)
         for k in range(args.impressions):
@@ -89,8 +92,9 @@ def main(argv: list[str] | None = None) -> None:
         "verify_fmr": VERIFY_FMR,
         "dedup_fmr": DEDUP_FMR,
         "method": (
-            f"synthetic calibration set: {args.masters} unseen masters (identities from "
-            f"{CALIB_BASE}) x {args.impressions} impressions in mixed conditions, "
+            f"synthetic calibration set: {args.masters} unseen masters (numbers "
+            f"{args.first}..{args.first + args.masters - 1} from identity {CALIB_BASE}) "
+            f"x {args.impressions} impressions in mixed conditions, "
             f"{len(gen)} genuine / {len(imp)} impostor single-impression pairs, "
             f"{failures} failures to extract. Enrolment templates of R = {r} impressions: "
             f"verify at per-pair FMR {VERIFY_FMR}/{r} ({how_ver}); dedup at per-pair FMR "
@@ -99,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
         "synthetic_fnmr_at_dedup": round(float(np.mean(gen < t_dup)), 5),
         "synthetic_eer": round(metrics.eer(gen, imp), 5),
     }
-    path = MODELS / "manifest.json"
+    path = args.manifest
     manifest = json.loads(path.read_text())
     for name in ("fingerprint", "fingerprint_float"):
         if name in manifest["models"]:

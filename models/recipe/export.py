@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--meta", type=Path, default=None, help="train_meta.json (default: beside)")
     ap.add_argument("--cache", type=Path, default=Path("/work/cache/fp_masters"))
     ap.add_argument("--version", default="sidik-fp-minutiae-1")
+    ap.add_argument("--models-dir", type=Path, default=MODELS, help="where to write (default "
+                    "models/)")
     args = ap.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     meta_path = args.meta or args.weights.parent / "train_meta.json"
@@ -72,11 +74,12 @@ def main(argv: list[str] | None = None) -> None:
     for name, fname, int8 in (("fingerprint", INT8_FILE, True),
                               ("fingerprint_float", FLOAT_FILE, False)):
         data = convert(args.weights, width, args.cache, n_masters, int8)
-        (MODELS / fname).write_bytes(data)
+        args.models_dir.mkdir(parents=True, exist_ok=True)
+        (args.models_dir / fname).write_bytes(data)
         files[name] = (fname, hashlib.sha256(data).hexdigest(), len(data))
         print(name, fname, len(data), flush=True)
 
-    manifest_path = MODELS / "manifest.json"
+    manifest_path = args.models_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     models = manifest.setdefault("models", {})
     manifest["manifest_version"] = 1

@@ -86,6 +86,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=20261128)
     ap.add_argument("--out", type=Path, default=Path("/work/cache/fp_train"))
+    ap.add_argument("--init", type=Path, default=None,
+                    help="start from these weights (a second stage on fresh samples)")
     args = ap.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -100,6 +102,8 @@ def main(argv: list[str] | None = None) -> None:
 
     keras.utils.set_random_seed(args.seed)
     model = build(args.width)
+    if args.init:
+        model.load_weights(str(args.init))
     steps = args.epochs * (len(x) // args.batch)
     sched = keras.optimizers.schedules.CosineDecay(args.lr, steps, alpha=0.02)
     model.compile(optimizer=keras.optimizers.Adam(sched), loss=loss_fn)
@@ -114,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     meta = {
         "width": args.width, "masters": args.masters, "samples": len(x), "crop": CROP,
         "epochs": args.epochs, "batch": args.batch, "lr": args.lr, "seed": args.seed,
+        "init": str(args.init) if args.init else None,
         "loss": [float(v) for v in hist.history["loss"]],
         "val_loss": [float(v) for v in hist.history["val_loss"]],
         "seconds": round(time.time() - t0),

@@ -15,7 +15,7 @@ import numpy as np
 
 STRIDE = 4  # model output grid, px
 MASK_BLOCK = 8  # template foreground mask resolution, px
-MAX_MINUTIAE = 40
+MAX_MINUTIAE = 60
 HEAT_THRESHOLD = 0.3
 
 # Cylinder geometry (px at 500 dpi).
@@ -46,8 +46,8 @@ def _max3(a: np.ndarray) -> np.ndarray:
     return np.max([p[i:i + h, j:j + w] for i in range(3) for j in range(3)], axis=0)
 
 
-def _mean3(a: np.ndarray) -> np.ndarray:
-    p = np.pad(a, 1, mode="edge")
+def _mean3(a: np.ndarray, edge: bool = True) -> np.ndarray:
+    p = np.pad(a, 1, mode="edge") if edge else np.pad(a, 1)
     h, w = a.shape
     return np.mean([p[i:i + h, j:j + w] for i in range(3) for j in range(3)], axis=0)
 
@@ -59,8 +59,9 @@ def decode(maps: np.ndarray, shape: tuple[int, int], heat_threshold: float = HEA
     gh, gw = -(-h // STRIDE), -(-w // STRIDE)
     maps = maps[:gh, :gw]
     seg = _mean3(maps[..., 0]) > 0.5
-    # Minutiae need finger all around them: the rim of the contact area is full of false endings.
-    core = _mean3(seg.astype(np.float32)) > 0.99
+    # Minutiae need finger all around them: the rim of the contact area, and the image edge
+    # where it cuts the finger, are full of false endings.
+    core = _mean3(seg.astype(np.float32), edge=False) > 0.99
     heat = maps[..., 1]
     peaks = (heat >= _max3(heat)) & (heat > heat_threshold) & core
     i, j = np.nonzero(peaks)

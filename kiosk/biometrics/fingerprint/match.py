@@ -19,7 +19,9 @@ from .features import wrap
 from .template import Record, Template
 
 N_HYPOTHESES = 10
-PAIR_DIST = 14.0  # px: how far paired minutiae may lie after alignment
+N_REFINE = 3
+LOCAL_BASE = 5.0  # pair weight: this + cylinder similarity (mostly a count)
+PAIR_DIST = 10.0  # px: how far paired minutiae may lie after alignment
 PAIR_ANGLE = np.deg2rad(30.0)
 MAX_ROTATION = np.pi / 2
 MIN_VALID_FRACTION = 0.5  # of cylinder cells valid in both
@@ -59,6 +61,49 @@ def _inside(mask: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return out
 
 
+def _pair(a: Record, b: Record, sw: np.ndarray, rot: np.ndarray, tx: np.ndarray,
+          ty: np.ndarray, dist: float):
+    """Pair weights (K, Na, Nb) under K rigid transforms of a onto b: p -> R(rot) p + t.
+
+    ``sw`` is the per-pair weight (from cylinder similarity). Distances and direction
+    agreement come from two small matrix products instead of a dozen broadcasts.
+    """
+    pa = a.minutiae
+    k, na, nb = len(rot), len(pa), len(b.minutiae)
+    c, sn = np.cos(rot)[:, None], np.sin(rot)[:, None]
+    ax = c * pa[None, :, 0] - sn * pa[None, :, 1] + tx[:, None]  # (K, Na) in b's frame
+    ay = sn * pa[None, :, 0] + c * pa[None, :, 1] + ty[:, None]
+    pts = np.stack([ax, ay], -1).reshape(k * na, 2)
+    d2 = ((ax * ax + ay * ay).reshape(-1, 1) + b.norm2[None, :]
+          - 2.0 * (pts @ b.xy.T)).reshape(k, na, nb)
+    ta = pa[None, :, 2] + rot[:, None]
+    dirs = np.stack([np.cos(ta), np.sin(ta)], -1).reshape(k * na, 2)
+    cos_d = (dirs @ b.dirs.T).reshape(k, na, nb)
+    w = ((d2 < dist * dist) & (cos_d > _COS_PAIR)) * sw[None, :, :]
+    # One-to-one, approximately: the matched weight on the sparser side.
+    m = np.minimum(w.max(axis=2).sum(1), w.max(axis=1).sum(1))
+    return w, m, ax, ay
+
+
+def _refit(a: Record, b: Record, w: np.ndarray):
+    """Least-squares rigid transform from each hypothesis's pairs (weighted Procrustes)."""
+    pa, pb = a.minutiae, b.minutiae
+    j = w.argmax(axis=2)  # (K, Na) best partner of each of a's minutiae
+    wt = np.take_along_axis(w, j[:, :, None], 2)[:, :, 0]
+    tot = wt.sum(1) + 1e-9
+    ax, ay = pa[None, :, 0], pa[None, :, 1]
+    bx, by = pb[j, 0], pb[j, 1]
+    mxa, mya = (wt * ax).sum(1) / tot, (wt * ay).sum(1) / tot
+    mxb, myb = (wt * bx).sum(1) / tot, (wt * by).sum(1) / tot
+    xa, ya = ax - mxa[:, None], ay - mya[:, None]
+    xb, yb = bx - mxb[:, None], by - myb[:, None]
+    sxx = (wt * (xa * xb + ya * yb)).sum(1)
+    sxy = (wt * (xa * yb - ya * xb)).sum(1)
+    rot = np.arctan2(sxy, sxx)
+    c, sn = np.cos(rot), np.sin(rot)
+    return rot, mxb - (c * mxa - sn * mya), myb - (sn * mxa + c * mya)
+
+
 def compare_records(a: Record, b: Record) -> float:
     """Similarity of two impressions, 0..1."""
     na, nb = len(a.minutiae), len(b.minutiae)
@@ -73,35 +118,32 @@ def compare_records(a: Record, b: Record) -> float:
         return 0.0
     ia, ib = np.unravel_index(flat, s.shape)
     pa, pb = a.minutiae, b.minutiae
-    rot = pb[ib, 2] - pa[ia, 2]  # (K,)
-    c, sn = np.cos(rot)[:, None], np.sin(rot)[:, None]
-    dx = pa[None, :, 0] - pa[ia, 0][:, None]
-    dy = pa[None, :, 1] - pa[ia, 1][:, None]
-    ax = c * dx - sn * dy + pb[ib, 0][:, None]  # (K, Na): a's minutiae in b's frame
-    ay = sn * dx + c * dy + pb[ib, 1][:, None]
-    ex = ax[:, :, None] - pb[None, None, :, 0]
-    ey = ay[:, :, None] - pb[None, None, :, 1]
-    # Direction agreement through cosines: cheaper than wrapping angle differences.
-    ta = pa[None, :, 2] + rot[:, None]
-    cos_d = (np.cos(ta)[:, :, None] * np.cos(pb[:, 2])[None, None, :]
-             + np.sin(ta)[:, :, None] * np.sin(pb[:, 2])[None, None, :])
-    pair = (ex * ex + ey * ey < PAIR_DIST**2) & (cos_d > _COS_PAIR)
-    # One-to-one, approximately: count matched minutiae on the sparser side.
-    w = pair * (0.5 + s[None, :, :])
-    m = np.minimum(w.max(axis=2).sum(1), w.max(axis=1).sum(1))  # (K,)
-    best = int(np.argmax(m))
-    if m[best] <= 0:
+    rot = pb[ib, 2] - pa[ia, 2]  # (K,): each pair's directions give the rotation
+    c, sn = np.cos(rot), np.sin(rot)
+    tx = pb[ib, 0] - (c * pa[ia, 0] - sn * pa[ia, 1])
+    ty = pb[ib, 1] - (sn * pa[ia, 0] + c * pa[ia, 1])
+    sw = (LOCAL_BASE + s) / (LOCAL_BASE + 1.0)
+    w, m, ax, ay = _pair(a, b, sw, rot, tx, ty, PAIR_DIST)
+    # One pair's directions fix the rotation only roughly; refit the best few on all pairs.
+    top = np.argsort(-m)[:N_REFINE]
+    top = top[m[top] > 0]
+    if len(top) == 0:
         return 0.0
-    # Overlap under the best alignment: a's minutiae on b's finger, b's on a's.
-    ov_a = _inside(b.mask, ax[best], ay[best]).sum()
-    cb, sb = c[best, 0], sn[best, 0]
-    bx = pb[:, 0] - pb[ib[best], 0]
-    by = pb[:, 1] - pb[ib[best], 1]
-    rx = cb * bx + sb * by + pa[ia[best], 0]
-    ry = -sb * bx + cb * by + pa[ia[best], 1]
-    ov_b = _inside(a.mask, rx, ry).sum()
+    rot2, tx2, ty2 = _refit(a, b, w[top])
+    _w2, m2, ax2, ay2 = _pair(a, b, sw, rot2, tx2, ty2, PAIR_DIST)
+    k2 = int(np.argmax(m2))
+    if m2[k2] >= m[top[0]]:
+        mb, r, t0, t1, axb, ayb = m2[k2], rot2[k2], tx2[k2], ty2[k2], ax2[k2], ay2[k2]
+    else:
+        k0 = top[0]
+        mb, r, t0, t1, axb, ayb = m[k0], rot[k0], tx[k0], ty[k0], ax[k0], ay[k0]
+    # Overlap: a's minutiae on b's finger, and b's on a's (b mapped back into a's frame).
+    ov_a = _inside(b.mask, axb, ayb).sum()
+    cr, sr_ = np.cos(r), np.sin(r)
+    bx, by = pb[:, 0] - t0, pb[:, 1] - t1
+    ov_b = _inside(a.mask, cr * bx + sr_ * by, -sr_ * bx + cr * by).sum()
     norm = max(ov_a, MIN_OVERLAP) * max(ov_b, MIN_OVERLAP)
-    return float(min(m[best] * m[best] / norm, 1.5) / 1.5)
+    return float(min(mb * mb / norm, 1.0))
 
 
 def fuse(probe: Template, reference: Template) -> float:

@@ -44,6 +44,7 @@ class TFLiteFingerprintMatcher(FingerprintMatcher):
         self.dedup_threshold = float(thr.get("dedup", 0.7))
         self.dpi = float(dpi)
         self.heat_threshold = float(entry.get("heat_threshold", ft.HEAT_THRESHOLD))
+        self.max_minutiae = int(entry.get("max_minutiae", ft.MAX_MINUTIAE))
         self._decoded: OrderedDict[bytes, tpl.Template] = OrderedDict()
 
     # -- capture side ---------------------------------------------------------------------
@@ -66,7 +67,7 @@ class TFLiteFingerprintMatcher(FingerprintMatcher):
         img = pp.rescale(img, self.dpi)
         x = pp.pad_to(pp.normalise(pp.stretch(img)))
         maps = self.model.run(x[None, :, :, None])[0]
-        return ft.decode(maps, img.shape, self.heat_threshold)
+        return ft.decode(maps, img.shape, self.heat_threshold, self.max_minutiae)
 
     def extract(self, image: np.ndarray, finger: int = tpl.UNKNOWN_FINGER) -> bytes:
         f = self.features(image)

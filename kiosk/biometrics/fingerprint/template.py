@@ -42,6 +42,16 @@ class Record:
     bits: np.ndarray  # (N, CYL_BITS) float32 0/1
     valid: np.ndarray  # (N, NS*NS) float32 0/1
     counts: np.ndarray  # (N, NS*NS) float32: set bits per cell
+    # Derived once at decoding, for the comparison's matrix products.
+    xy: np.ndarray = None  # (N, 2) positions
+    norm2: np.ndarray = None  # (N,) squared norms of the positions
+    dirs: np.ndarray = None  # (N, 2) unit direction vectors
+
+    def __post_init__(self):
+        self.xy = np.ascontiguousarray(self.minutiae[:, :2])
+        self.norm2 = (self.xy * self.xy).sum(1)
+        t = self.minutiae[:, 2]
+        self.dirs = np.stack([np.cos(t), np.sin(t)], 1)
 
 
 @dataclass

@@ -1,0 +1,174 @@
+"""The TFLite fingerprint matcher: determinism, ranking, model integrity, bad input, templates."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from hw_sim.fingerprints import impression
+from kiosk.biometrics.fingerprint import NoUsableFingerprint, load_matcher
+from kiosk.biometrics.fingerprint import template as tpl
+from kiosk.biometrics.fingerprint.matcher import Gallery, TFLiteFingerprintMatcher
+from kiosk.biometrics.runtime import MANIFEST, ModelError, sha256_of
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return load_matcher()
+
+
+@pytest.fixture(scope="module")
+def prints():
+    """Two synthetic fingers, two impressions each: {(finger, index): image}."""
+    return {(f, i): impression(900 + f, 3, i).image for f in range(2) for i in range(2)}
+
+
+@pytest.fixture(scope="module")
+def templates(matcher, prints):
+    return {k: matcher.extract(v) for k, v in prints.items()}
+
+
+def test_loads_and_implements_the_interface(matcher):
+    assert isinstance(matcher, TFLiteFingerprintMatcher)
+    assert matcher.version
+    assert 0 < matcher.verify_threshold <= matcher.dedup_threshold <= 1
+
+
+def test_extraction_is_deterministic(matcher, prints, templates):
+    again = matcher.extract(prints[(0, 0)])
+    assert again == templates[(0, 0)]
+    assert len(again) < 8000  # compact: a few kB per impression
+
+
+def test_genuine_pairs_score_above_impostors(matcher, templates):
+    gen = [matcher.compare(templates[(f, 0)], templates[(f, 1)]) for f in range(2)]
+    imp = [matcher.compare(templates[(0, i)], templates[(1, j)]) for i in range(2)
+           for j in range(2)]
+    assert min(gen) > 2 * max(imp)
+    assert max(imp) < matcher.verify_threshold
+
+
+def test_merge_and_identify(matcher, templates):
+    enrolled = {f: matcher.merge([templates[(f, 0)]]) for f in range(2)}
+    multi = matcher.merge([templates[(0, 0)], templates[(0, 1)]])
+    assert len(tpl.decode(multi).records) == 2
+    assert matcher.compare(templates[(0, 1)], multi) >= matcher.compare(
+        templates[(0, 1)], enrolled[0])
+    best = matcher.identify(templates[(1, 1)], enrolled.items(), top=2)
+    assert best[0][0] == 1 and best[0][1] > best[1][1]
+    gal = Gallery(enrolled.items())
+    assert gal.search(matcher, templates[(0, 1)], top=1)[0][0] == 0
+
+
+def test_corrupt_templates_raise_value_error(matcher, templates):
+    t = templates[(0, 0)]
+    for bad in (b"", b"XXXX" + t[4:], t[:-3], t + b"\0", t[:4] + bytes([99]) + t[5:]):
+        with pytest.raises(ValueError):
+            matcher.compare(bad, t)
+
+
+@pytest.mark.parametrize("image, reason", [
+    (np.full((288, 256), 255, np.uint8), "blank"),
+    (np.zeros((288, 256), np.uint8), "blank"),
+    (np.zeros((288, 256), np.float32), "wrong_dtype"),
+    (np.zeros((288, 256, 3), np.uint8), "wrong_shape"),
+    (np.zeros((20, 20), np.uint8), "too_small"),
+    (np.zeros(100, np.uint8), "wrong_shape"),
+    ([[1, 2], [3, 4]], "wrong_type"),
+])
+def test_bad_images_give_a_typed_reason(matcher, image, reason):
+    with pytest.raises(NoUsableFingerprint) as exc:
+        matcher.extract(image)
+    assert exc.value.reason == reason
+    assert not matcher.quality(image).usable
+
+
+def test_random_noise_is_not_a_fingerprint(matcher):
+    noise = np.random.default_rng(3).integers(0, 256, (288, 256), dtype=np.uint8)
+    with pytest.raises(NoUsableFingerprint) as exc:
+        matcher.extract(noise)
+    assert exc.value.reason in {"low_quality", "too_small", "too_few_features"}
+
+
+def test_quality_of_a_good_print(matcher, prints):
+    q = matcher.quality(prints[(0, 0)])
+    assert q.usable and q.score > 0.2
+
+
+def _copy_models(tmp_path):
+    dst = tmp_path / "models"
+    dst.mkdir()
+    manifest = json.loads(MANIFEST.read_text())
+    for entry in manifest["models"].values():
+        shutil.copy(MANIFEST.parent / entry["file"], dst / entry["file"])
+    (dst / "manifest.json").write_text(json.dumps(manifest))
+    return dst, manifest
+
+
+def test_model_hash_is_checked(tmp_path):
+    entry = json.loads(MANIFEST.read_text())["models"]["fingerprint"]
+    assert sha256_of(MANIFEST.parent / entry["file"]) == entry["sha256"]
+    dst, manifest = _copy_models(tmp_path)
+    f = dst / manifest["models"]["fingerprint"]["file"]
+    data = bytearray(f.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    f.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="does not match its manifest"):
+        load_matcher(dst / "manifest.json")
+
+
+def test_missing_model_file_is_a_clear_error(tmp_path):
+    dst, manifest = _copy_models(tmp_path)
+    (dst / manifest["models"]["fingerprint"]["file"]).unlink()
+    with pytest.raises(ModelError, match="missing") as exc:
+        load_matcher(dst / "manifest.json")
+    assert "\n" not in str(exc.value) and exc.value.hint
+
+
+def test_corrupt_model_that_matches_its_hash_is_a_clear_error(tmp_path):
+    dst, manifest = _copy_models(tmp_path)
+    f = dst / manifest["models"]["fingerprint"]["file"]
+    f.write_bytes(b"not a flatbuffer at all" * 10)
+    manifest["models"]["fingerprint"]["sha256"] = sha256_of(f)
+    (dst / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="cannot be loaded"):
+        load_matcher(dst / "manifest.json")
+
+
+def test_missing_manifest_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelError, match="manifest"):
+        load_matcher(tmp_path / "nope.json")
+
+
+def test_no_runtime_installed_is_a_clear_error(monkeypatch):
+    import builtins
+
+    from kiosk.biometrics import runtime
+
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name.startswith(("ai_edge_litert", "tflite_runtime")):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    with pytest.raises(ModelError, match="no TFLite runtime") as exc:
+        runtime.interpreter_class()
+    assert "ai-edge-litert" in exc.value.hint
+
+
+def test_template_round_trip_keeps_minutiae():
+    from kiosk.biometrics.fingerprint import features as ft
+
+    mn = np.array([[10.25, 20.5, 1.0, 0.5], [100.0, 200.0, 6.0, 1.0]], np.float32)
+    mask = np.ones((36, 32), bool)
+    bits, valid = ft.cylinders(mn, mask)
+    data = tpl.encode(ft.embedding(mn), [{"finger": 2, "quality": 200, "minutiae": mn,
+                                          "mask": mask, "bits": bits, "valid": valid}])
+    rec = tpl.decode(data).records[0]
+    assert rec.finger == 2 and rec.mask.shape == (36, 32)
+    assert np.allclose(rec.minutiae[:, :2], mn[:, :2], atol=0.13)
+    assert np.allclose(rec.minutiae[:, 2], mn[:, 2], atol=2 * np.pi / 256)
+    assert np.array_equal(rec.bits.astype(bool), bits)
