@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "kiosk.cli.enroll",
     "kiosk.cli.verify",
     "kiosk.cli.audit",
+    "kiosk.cli.report",
 )
 
 
