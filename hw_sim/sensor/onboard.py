@@ -58,13 +58,13 @@ _HEADER = struct.Struct("<2sBBBBBBHHHH")
 _RECORD = np.dtype([("x", "<i2"), ("y", "<i2"), ("angle", "u1"), ("info", "u1")])
 _CRC_AT = CHAR_FILE_SIZE - 4
 MAX_MINUTIAE = (_CRC_AT - _HEADER.size) // _RECORD.itemsize  # 82
-MIN_MINUTIAE = 8  # fewer and Img2Tz answers TOO_FEW_FEATURES
+MIN_MINUTIAE = 10  # fewer and Img2Tz answers TOO_FEW_FEATURES
 
 # Match score (0..999) needed per security level; see the doc for how these sit
 # between the measured impostor and genuine score distributions.
-_THRESHOLDS = {1: 300, 2: 340, 3: 380, 4: 430, 5: 490}
+_THRESHOLDS = {1: 220, 2: 250, 3: 280, 4: 330, 5: 380}
 # RegModel merges only two captures that clearly are one finger.
-_COMBINE_THRESHOLD = _THRESHOLDS[2]
+_COMBINE_THRESHOLD = _THRESHOLDS[3]
 
 # Score model: pairs count fully when >= _SUPPORT_FULL of their neighbours agree
 # and their types agree; a type flip (ending <-> bifurcation, common between dry
@@ -75,6 +75,10 @@ _TYPE_PENALTY = 0.25
 # minutiae or below _MIN_OVERLAP, so a tiny lucky overlap cannot score high.
 _OVERLAP_SHARE = 0.6
 _MIN_OVERLAP = 10
+# A handful of pairs is weak evidence however well it fills a small overlap:
+# below _FULL_PAIRS weighted pairs the ratio is scaled down (square root ramp).
+_FULL_PAIRS = 10.0
+_PAIRS_POWER = 0.5
 
 
 class OnboardError(Exception):
@@ -235,7 +239,8 @@ def _ratio(a: np.ndarray, b: np.ndarray, al: _mt.Alignment) -> float:
     w = np.minimum(al.support, _SUPPORT_FULL) / _SUPPORT_FULL * np.where(same, 1, 1 - _TYPE_PENALTY)
     na = max(al.overlap_a, _OVERLAP_SHARE * len(a), k, _MIN_OVERLAP)
     nb = max(al.overlap_b, _OVERLAP_SHARE * len(b), k, _MIN_OVERLAP)
-    return float(w.sum() / np.sqrt(na * nb))
+    kw = float(w.sum())
+    return kw / np.sqrt(na * nb) * min(1.0, kw / _FULL_PAIRS) ** _PAIRS_POWER
 
 
 def score(a: bytes, b: bytes) -> int:

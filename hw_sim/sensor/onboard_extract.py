@@ -19,12 +19,25 @@ import numpy as np
 ENDING = 0
 BIFURCATION = 1
 
-# Below this local grey-level spread a pixel is bare glass (sensor noise is ~2-4).
-_TEXTURE_FLOOR = 7.0
+# Texture is measured on a lightly smoothed image: sensor noise (pixel-to-pixel)
+# mostly goes, ridges (period ~9 px) mostly stay. Below this local spread the
+# glass is bare.
+_PRE_SMOOTH = 1.5
+_TEXTURE_FLOOR = 4.0
 _N_ORIENT = 16
 _MIN_PERIOD, _MAX_PERIOD, _DEFAULT_PERIOD = 6.0, 14.0, 9.0
 _BLOCK = 15  # window of the local variance used for segmentation
 _PRESENT_FRACTION = 0.05  # of the window covered by dark ridge pixels
+# Clean-up lengths, in ridge periods: spurs, short ridges/dots, bridges/lakes,
+# minutiae too close to both be real, facing endings of a broken ridge, and the
+# margin along the print's edge where every ridge seems to end.
+SPUR_LEN, SHORT_LEN, BRIDGE_LEN = 1.0, 1.0, 1.2
+CLOSE_DIST, BROKEN_DIST, EDGE_MARGIN = 0.7, 1.8, 1.3
+MIN_COHERENCE = 0.2
+MIN_AMPLITUDE = 0.5  # of the median Gabor amplitude over the print
+MESSY_COHERENCE = 0.2  # mean over the print; random noise gives ~0.07
+ORIENT_SIGMA = 12.0  # px, smoothing of the gradient tensor
+NORM_SIGMA = 5.0  # px, local mean/contrast normalisation
 
 
 class ExtractFailure(Exception):
@@ -116,12 +129,19 @@ def _largest_components(mask: np.ndarray, min_frac: float = 0.25) -> np.ndarray:
     return keep[lab]
 
 
+def _texture(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lightly smoothed image and its local standard deviation."""
+    sm = cv2.GaussianBlur(img, (0, 0), _PRE_SMOOTH)
+    mean = cv2.blur(sm, (_BLOCK, _BLOCK))
+    std = np.sqrt(np.maximum(cv2.blur(sm * sm, (_BLOCK, _BLOCK)) - mean * mean, 0.0))
+    return sm, std
+
+
 def segment(img: np.ndarray) -> np.ndarray:
     """Foreground (finger on glass) mask, uint8 0/1, from the local grey-level spread."""
-    mean = cv2.blur(img, (_BLOCK, _BLOCK))
-    std = np.sqrt(np.maximum(cv2.blur(img * img, (_BLOCK, _BLOCK)) - mean * mean, 0.0))
+    _, std = _texture(img)
     # Relative to the best-textured part so a faint (dry) print is not all background.
-    level = max(_TEXTURE_FLOOR, 0.25 * float(np.percentile(std, 95)))
+    level = max(_TEXTURE_FLOOR, 0.3 * float(np.percentile(std, 95)))
     mask = (std > level).astype(np.uint8)
     ker = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (15, 15))
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, ker)
@@ -140,8 +160,9 @@ def segment(img: np.ndarray) -> np.ndarray:
     return mask
 
 
-def orientation_field(img: np.ndarray, sigma: float = 6.0) -> tuple[np.ndarray, np.ndarray]:
+def orientation_field(img: np.ndarray, sigma: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Ridge direction (radians mod pi, image axes x right / y down) and coherence."""
+    sigma = ORIENT_SIGMA if sigma is None else sigma
     sm = cv2.GaussianBlur(img, (0, 0), 1.0)
     gx = cv2.Sobel(sm, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(sm, cv2.CV_32F, 0, 1, ksize=3)
@@ -312,7 +333,7 @@ def skeleton_minutiae(
     end_count = np.bincount(e_seg, minlength=nseg)
     end_count[0] = 0
 
-    spur_len = 1.0 * period
+    spur_len = SPUR_LEN * period
     end_ok = e_seg > 0  # an ending inside a junction zone is a one-pixel spur
     zone_ok = np.ones(nz, bool)
     zone_ok[0] = False
@@ -322,10 +343,10 @@ def skeleton_minutiae(
     end_ok &= ~spur_seg[e_seg]
     zone_ok[zone_id[spur_seg[branch_seg]]] = False
     # Short ridge or dot.
-    short = (end_count == 2) & (seg_len < spur_len)
+    short = (end_count == 2) & (seg_len < SHORT_LEN * period)
     end_ok &= ~short[e_seg]
     # Bridge between ridges or the rim of a lake (both ends at junctions).
-    bridge = (end_count == 0) & (attach >= 1) & (seg_len < 1.2 * period)
+    bridge = (end_count == 0) & (attach >= 1) & (seg_len < BRIDGE_LEN * period)
     zone_ok[zone_id[bridge[branch_seg]]] = False
     branches = np.bincount(zone_id, minlength=nz)
     zone_ok &= branches == 3
@@ -373,21 +394,19 @@ def _remove_clusters(
     dy = y[:, None] - y[None]
     d = np.hypot(dx, dy)
     np.fill_diagonal(d, np.inf)
-    close = d < 0.7 * period
+    close = d < CLOSE_DIST * period
     # A broken ridge: two endings facing each other across a short gap.
     facing = np.cos(ang[:, None] - ang[None]) < -0.7
     both_end = (typ[:, None] == ENDING) & (typ[None] == ENDING)
-    broken = both_end & facing & (d < 1.8 * period)
+    broken = both_end & facing & (d < BROKEN_DIST * period)
     return ~(close | broken).any(1)
 
 
 def finger_present(image: np.ndarray) -> bool:
     """Enough dark, textured area (ridges in contact) for GenImg to take the image."""
-    img = np.asarray(image, dtype=np.float32)
-    mean = cv2.blur(img, (_BLOCK, _BLOCK))
-    std = np.sqrt(np.maximum(cv2.blur(img * img, (_BLOCK, _BLOCK)) - mean * mean, 0.0))
-    glass = float(np.percentile(img, 95))
-    ridge = (std > _TEXTURE_FLOOR) & (img < glass - 3 * _TEXTURE_FLOOR)
+    sm, std = _texture(np.asarray(image, dtype=np.float32))
+    glass = float(np.percentile(sm, 95))
+    ridge = (std > _TEXTURE_FLOOR) & (sm < glass - 3 * _TEXTURE_FLOOR)
     return float(ridge.mean()) >= _PRESENT_FRACTION
 
 
@@ -395,7 +414,7 @@ def extract(image: np.ndarray, max_minutiae: int = 82) -> Features:
     """Minutiae of a grey image (dark ridges on light glass); raises ExtractFailure."""
     img = np.asarray(image, dtype=np.float32)
     h, w = img.shape
-    lo, hi = np.percentile(img, [1, 99])
+    lo, hi = np.percentile(cv2.GaussianBlur(img, (0, 0), _PRE_SMOOTH), [1, 99])
     if hi - lo < 2 * _TEXTURE_FLOOR:
         raise ExtractFailure("blank", "no contrast")
     mask = segment(img)
@@ -405,12 +424,12 @@ def extract(image: np.ndarray, max_minutiae: int = 82) -> Features:
 
     theta, coh = orientation_field(img)
     fg_coh = float(coh[mask > 0].mean())
-    if fg_coh < 0.3:
+    if fg_coh < MESSY_COHERENCE:
         raise ExtractFailure("messy", f"ridge coherence {fg_coh:.2f}")
     if fg < 0.12:
         raise ExtractFailure("few", f"print covers {fg:.0%} of the window")
 
-    mean, std = _local_stats(img, 8.0)
+    mean, std = _local_stats(img, NORM_SIGMA)
     norm = (img - mean) / np.maximum(std, 4.0)
     period = ridge_period(norm, mask)
     resp = enhance(norm, theta, period)
@@ -418,17 +437,21 @@ def extract(image: np.ndarray, max_minutiae: int = 82) -> Features:
     sk = thin(ridges)
     x, y, ang, typ = skeleton_minutiae(sk, theta, period)
 
-    # Away from the print's edge, where every ridge "ends", and in coherent flow.
+    # Gabor amplitude relative to the print's typical one: low where the ridges
+    # are lost (wet blotches, worn skin) and the binary pattern is made up.
+    amp = cv2.GaussianBlur(np.abs(resp), (0, 0), period)
+    amp /= max(float(np.median(amp[mask > 0])), 1e-6)
+
+    # Away from the print's edge, where every ridge "ends", and in clear flow.
     dist = cv2.distanceTransform(np.pad(mask, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
     iy = np.clip(np.rint(y).astype(np.intp), 0, h - 1)
     ix = np.clip(np.rint(x).astype(np.intp), 0, w - 1)
-    d_edge = dist[iy, ix]
-    c = coh[iy, ix]
-    keep = (d_edge > 1.3 * period) & (c > 0.2)
-    x, y, ang, typ, d_edge, c = x[keep], y[keep], ang[keep], typ[keep], d_edge[keep], c[keep]
+    d_edge, c, a = dist[iy, ix], coh[iy, ix], amp[iy, ix]
+    keep = (d_edge > EDGE_MARGIN * period) & (c > MIN_COHERENCE) & (a > MIN_AMPLITUDE)
+    x, y, ang, typ, d_edge, c, a = (v[keep] for v in (x, y, ang, typ, d_edge, c, a))
     keep = _remove_clusters(x, y, ang, typ, period)
-    x, y, ang, typ, d_edge, c = x[keep], y[keep], ang[keep], typ[keep], d_edge[keep], c[keep]
-    quality = np.clip(c, 0, 1) * np.clip(d_edge / (3.0 * period), 0.3, 1.0)
+    x, y, ang, typ, d_edge, c, a = (v[keep] for v in (x, y, ang, typ, d_edge, c, a))
+    quality = np.clip(c, 0, 1) * np.clip(a, 0, 1) * np.clip(d_edge / (3.0 * period), 0.3, 1.0)
     order = np.lexsort((x, y, -np.round(quality, 3)))[:max_minutiae]
     minutiae = np.stack([x, y, ang, typ.astype(float), quality], 1)[order]
     return Features(minutiae, period, fg_coh, fg)
