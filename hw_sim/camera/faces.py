@@ -115,8 +115,9 @@ class LiveActor:
             self._prompt, self._since = prompt, t
         dt = t - self._since - self.reaction
         closure = yaw = mouth = 0.0
-        if prompt == BLINK and 0 <= dt < 1.2:
-            closure = _pulse((dt % 0.6) / 0.3) if dt < 0.6 else 0.0
+        if prompt == BLINK and dt >= 0:
+            # Asked again and again, people blink again: one deliberate blink every 1.5 s.
+            closure = _pulse((dt % 1.5) / 0.3) if dt % 1.5 < 0.6 else 0.0
         if prompt in (TURN_LEFT, TURN_RIGHT) and dt >= 0:
             ramp = min(dt / 0.6, 1.0) if dt < 1.6 else max(0.0, 1 - (dt - 1.6) / 0.6)
             yaw = self.turn_deg * ramp * (1 if prompt == TURN_LEFT else -1)

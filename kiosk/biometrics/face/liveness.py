@@ -66,7 +66,7 @@ class LivenessConfig:
     challenge_timeout: float = 5.0  # seconds per challenge
     settle: float = 0.5  # seconds of baseline before the first prompt
     max_face_gap: float = 1.0  # seconds without a face before the session fails
-    blink_drop: float = 0.72  # openness below this share of baseline = closed
+    blink_drop: float = 0.76  # openness below this share of baseline = closed
     blink_recover: float = 0.88
     turn_deg: float = 8.0  # measured yaw change (under-reads the true turn) in the asked way
     mouth_open: float = 0.12  # inner-lip ratio above the baseline
