@@ -163,9 +163,10 @@ class LiveActor:
             src_y = ys - shift
             lid = cv2.remap(img, xs, src_y.astype(np.float32), cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_REPLICATE)
-            skin = img[int(max(ey - 1.1 * eh, 0)):int(max(ey - 0.7 * eh, 1)),
+            # Lid skin matches the cheek under the eye (above it there may be a dark brow).
+            skin = img[int(ey + 1.3 * eh):int(ey + 2.0 * eh),
                        int(ex - ew / 3):int(ex + ew / 3)].reshape(-1, 3)
-            tone = skin.mean(0) if len(skin) else img[int(ey), int(ex)]
+            tone = 0.92 * (np.median(skin, 0) if len(skin) else img[int(ey), int(ex)])
             inside = ((xs - ex) / (0.55 * ew)) ** 2 + ((ys - ey) / (0.9 * eh)) ** 2 < 1.0
             covered = inside & (ys < ey - 0.9 * eh + 2.0 * 0.9 * eh * closure)
             m = cv2.GaussianBlur(covered.astype(np.float32), (0, 0), 1.2)[:, :, None]
