@@ -18,6 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from firmware_bridge.camera.deps import import_cv2
+from firmware_bridge.camera.errors import CameraEndOfStream
+
+from .source import FrameSource
 
 # Prompts the actor understands (the kiosk's face Guidance values).
 BLINK, TURN_LEFT, TURN_RIGHT, OPEN_MOUTH = "blink", "turn_left", "turn_right", "open_mouth"
@@ -235,3 +238,37 @@ def render(actor, prompts: Sequence[tuple[float, str | None]], seconds: float,
                 prompt = p
         out.append((t, actor.frame(t, prompt, screen(t))))
     return out
+
+
+class ActorSource(FrameSource):
+    """A simulated person (or attack) as a camera frame source, for ``open_camera("sim", ...)``.
+
+    Frame ``i`` shows the actor at ``t = i / fps``; ``prompt(t)`` and ``screen(t)`` say what
+    the kiosk is asking and painting then (a UI simulator can pass its own).
+    """
+
+    def __init__(self, actor, fps: float = 15.0, prompt=lambda t: None,
+                 screen=lambda t: (0, 0, 0), seconds: float | None = None):
+        super().__init__(loop=seconds is None)
+        self.actor, self.fps, self.prompt, self.screen = actor, fps, prompt, screen
+        self.seconds = seconds
+        self._index = 0
+        h, w = actor.frame(0.0, None).shape[:2]
+        self._size = (w, h)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self._size
+
+    def next_image(self) -> np.ndarray:
+        t = self._index / self.fps
+        if self.seconds is not None and t >= self.seconds:
+            raise CameraEndOfStream("the simulated person has left the camera")
+        self._index += 1
+        return self.actor.frame(t, self.prompt(t), self.screen(t))
+
+    def rewind(self) -> None:
+        self._index = 0
+
+    def describe(self) -> str:
+        return f"simulated {type(self.actor).__name__}"

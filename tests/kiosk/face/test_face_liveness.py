@@ -194,3 +194,19 @@ def test_screen_replay_is_stopped(analyser, still):
     img, geo = still
     v = _session(analyser, ScreenAttack(img, geo, seed=3), seed=3)
     assert not v.live and v.reason in ("screen_pattern", "no_skin_reflection"), v
+
+
+def test_simulated_person_through_the_sim_camera(face_models, still):
+    from firmware_bridge.camera import open_camera
+    from firmware_bridge.camera.errors import CameraEndOfStream
+    from hw_sim.camera.faces import ActorSource, LiveActor
+
+    img, geo = still
+    source = ActorSource(LiveActor(img, geo, seed=2), prompt=lambda t: "turn_left", seconds=1.0)
+    with open_camera("sim", source=source, fps=0, loop=False) as cam:
+        frames = []
+        with pytest.raises(CameraEndOfStream):
+            while True:
+                frames.append(cam.read(timeout=2.0))
+    assert len(frames) == 15 and frames[0].image.shape == img.shape
+    assert not np.array_equal(frames[0].image, frames[-1].image)
