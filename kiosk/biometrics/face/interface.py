@@ -24,6 +24,7 @@ class Guidance(StrEnum):
     HOLD_STILL = "hold_still"  # motion blur / out of focus
     MORE_LIGHT = "more_light"  # too dark: "face the window / the light"
     LESS_LIGHT = "less_light"  # overexposed or strong light behind the camera
+    FACE_THE_LIGHT = "face_the_light"  # lit from one side (a window): "turn towards the light"
     # Liveness challenges (active prompts)
     BLINK = "blink"
     TURN_LEFT = "turn_left"  # the person's left

@@ -28,6 +28,9 @@ class Gates:
     bright_mean: float = 210.0
     max_clipped: float = 0.25  # share of face pixels at 250+ (glare, overexposure)
     min_sharpness: float = 40.0  # Laplacian variance on the face resized to 128 px wide
+    # Darker half / brighter half of the face. Yale's side-lit images measure 0.28-0.60, all
+    # others 0.74-1.0; side light is what breaks matching most (docs/face.md).
+    min_side_balance: float = 0.65
 
 
 def keypoint_pose(det: Detection) -> tuple[float, float]:
@@ -53,6 +56,17 @@ def face_luma(image: np.ndarray, det: Detection) -> np.ndarray:
     if crop.size == 0:
         return np.zeros((1, 1), np.float32)
     return crop @ np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def side_balance(luma: np.ndarray) -> float:
+    """Mean luminance of the darker half of the face over the brighter half (1 = even)."""
+    h, w = luma.shape
+    inner = luma[h // 5: h * 4 // 5]
+    a, b = inner[:, w // 8: w // 2], inner[:, w // 2: w * 7 // 8]
+    if a.size == 0 or b.size == 0:
+        return 1.0
+    lo, hi = sorted((float(a.mean()), float(b.mean())))
+    return lo / hi if hi > 0 else 1.0
 
 
 def sharpness(luma: np.ndarray) -> float:
@@ -102,6 +116,10 @@ def assess(image: np.ndarray, detections: list[Detection],
         return QualityReport(0.5, False, Guidance.MORE_LIGHT, details)
     if mean > gates.bright_mean or clipped > gates.max_clipped:
         return QualityReport(0.5, False, Guidance.LESS_LIGHT, details)
+    balance = side_balance(luma)
+    details["side_balance"] = round(balance, 2)
+    if balance < gates.min_side_balance:
+        return QualityReport(0.55, False, Guidance.FACE_THE_LIGHT, details)
     sharp = sharpness(luma)
     details["sharpness"] = round(sharp, 1)
     if sharp < gates.min_sharpness:

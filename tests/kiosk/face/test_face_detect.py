@@ -92,3 +92,13 @@ def test_missing_or_altered_model_file(face_models):
                                    models.DETECTOR.relpath, "0" * 64)
     with pytest.raises(ModelError, match="sha256"):
         models.model_path(altered)
+
+
+def test_lit_from_one_side(detector):
+    img = draw_face(scale=1.3).astype(np.float32)
+    x = np.arange(img.shape[1], dtype=np.float32) - img.shape[1] / 2
+    ramp = (0.3 + 1.0 / (1 + np.exp(-x / 12)))[None, :, None]  # a window on the right
+    side_lit = np.clip(img * ramp, 0, 255).astype(np.uint8)
+    faces = detector.detect(side_lit)
+    assert faces
+    assert assess(side_lit, faces).guidance is Guidance.FACE_THE_LIGHT
