@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .features import wrap
 from .template import Record, Template
 
 N_HYPOTHESES = 10
@@ -28,6 +27,7 @@ MIN_VALID_FRACTION = 0.5  # of cylinder cells valid in both
 MIN_OVERLAP = 12.0  # minutiae: the normalisation's floor
 MASK_BLOCK = 8
 _COS_PAIR = float(np.cos(PAIR_ANGLE))
+_COS_MAX_ROTATION = float(np.cos(MAX_ROTATION))
 
 
 def local_similarity(a: Record, b: Record) -> np.ndarray:
@@ -46,8 +46,7 @@ def local_similarity(a: Record, b: Record) -> np.ndarray:
     sim = 1.0 - diff / np.maximum(denom, 1e-6)
     cells = a.valid.sum(1)[:, None] + b.valid.sum(1)[None, :]
     ok = (common * 2 >= MIN_VALID_FRACTION * np.maximum(cells, 1)) & (denom > 0)
-    dth = np.abs(wrap(b.minutiae[None, :, 2] - a.minutiae[:, None, 2]))
-    ok &= dth <= MAX_ROTATION
+    ok &= (a.dirs @ b.dirs.T) >= _COS_MAX_ROTATION
     return np.where(ok, sim, 0.0).astype(np.float32)
 
 
@@ -89,7 +88,7 @@ def _refit(a: Record, b: Record, w: np.ndarray):
     """Least-squares rigid transform from each hypothesis's pairs (weighted Procrustes)."""
     pa, pb = a.minutiae, b.minutiae
     j = w.argmax(axis=2)  # (K, Na) best partner of each of a's minutiae
-    wt = np.take_along_axis(w, j[:, :, None], 2)[:, :, 0]
+    wt = w.max(axis=2)
     tot = wt.sum(1) + 1e-9
     ax, ay = pa[None, :, 0], pa[None, :, 1]
     bx, by = pb[j, 0], pb[j, 1]
