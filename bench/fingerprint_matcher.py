@@ -67,9 +67,9 @@ def accuracy(data: Path, models: list[str]) -> list[dict]:
 def speed(gallery_size: int) -> dict:
     from hw_sim.fingerprints import impression
 
-    base = rss_mb()
-    matcher = load_matcher()
     images = [impression(950 + k, 1, i).image for k in range(3) for i in range(2)]
+    base = rss_mb()  # after the test images exist: only the matcher is counted
+    matcher = load_matcher()
     matcher.extract(images[0])
     loaded = rss_mb()
     # Extraction.
