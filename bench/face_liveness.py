@@ -8,7 +8,8 @@ Each still in DATA_DIR (every ``--every``-th file) becomes a simulated live pers
 face that answers the prompts (hw_sim.camera.attacks); each runs one full
 randomised session per seed through the kiosk's analyser and state machine at
 15 frames per second. Reported: live pass rate, attack stop rates, the reasons,
-and what each passive check would stop on its own.
+and what each passive check would stop on its own; ``print_turn_only`` is an
+ablation (prints with a head turn as the only challenge: planarity alone).
 """
 
 from __future__ import annotations
@@ -29,15 +30,21 @@ import numpy as np
 from hw_sim.camera.attacks import PrintAttack, ScreenAttack
 from hw_sim.camera.faces import FaceGeometry, LiveActor
 from hw_sim.camera.source import load_rgb
-from kiosk.biometrics.face.liveness import LivenessAnalyser, LivenessConfig, LivenessSession, drive
+from kiosk.biometrics.face.liveness import (
+    Challenge,
+    LivenessAnalyser,
+    LivenessConfig,
+    LivenessSession,
+    drive,
+)
 
-KINDS = ("live", "print", "screen")
+KINDS = ("live", "print", "screen", "print_turn_only")
 
 
 def make_actor(kind: str, still, geo, seed: int):
     if kind == "live":
         return LiveActor(still, geo, seed=seed)
-    if kind == "print":
+    if kind in ("print", "print_turn_only"):
         return PrintAttack(still, seed=seed)
     return ScreenAttack(still, geo, seed=seed)
 
@@ -47,7 +54,8 @@ def main(argv=None) -> int:
     ap.add_argument("data", type=Path)
     ap.add_argument("--every", type=int, default=4)
     ap.add_argument("--seeds", type=int, default=1)
-    ap.add_argument("--kinds", default=",".join(KINDS), help="comma-separated: live,print,screen")
+    ap.add_argument("--kinds", default=",".join(KINDS),
+                    help="comma-separated: live,print,screen,print_turn_only")
     ap.add_argument("--verbose", action="store_true", help="one line per session")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -69,7 +77,11 @@ def main(argv=None) -> int:
         for seed in range(1, args.seeds + 1):
             for kind in kinds:
                 actor = make_actor(kind, still, geo, seed * 1000 + i)
-                session = LivenessSession(seed=seed * 7919 + i, config=cfg)
+                # print_turn_only: an ablation with the head turn as the only challenge, so
+                # the planarity check alone has to stop the (tilted) print.
+                only = ([Challenge.TURN_LEFT if (seed + i) % 2 else Challenge.TURN_RIGHT]
+                        if kind == "print_turn_only" else None)
+                session = LivenessSession(seed=seed * 7919 + i, challenges=only, config=cfg)
                 t0 = time.perf_counter()
                 frames = [0]
 

@@ -256,7 +256,9 @@ def planar_residual(pts0: np.ndarray, pts1: np.ndarray, face_width: float) -> fl
     a, b = np.asarray(pts0, np.float32), np.asarray(pts1, np.float32)
     if len(a) < 12:
         return 0.0
-    h, _ = cv2.findHomography(a, b, 0)
+    # Least median of squares: the plane that most points agree on, so a few lost tracks do
+    # not bend it; a head's nose and cheeks still cannot all agree with one plane.
+    h, _ = cv2.findHomography(a, b, cv2.LMEDS)
     if h is None:
         return 0.0
     proj = cv2.perspectiveTransform(a.reshape(-1, 1, 2), h).reshape(-1, 2)
@@ -328,33 +330,49 @@ class LivenessAnalyser:
         inner = rgb[max(y0, 0) + (y1 - y0) // 4: y1 - (y1 - y0) // 4,
                     max(x0, 0) + (x1 - x0) // 4: x1 - (x1 - x0) // 4]
         face_rgb = tuple(float(v) for v in inner.reshape(-1, 3).mean(0)) if inner.size else None
+        # The colour flash changes brightness frame to frame; optical flow assumes it constant.
+        face_mean = float(luma.mean()) if luma.size else 0.0
+        if face_mean > 1:
+            grey = np.clip(grey.astype(np.float32) * (128.0 / face_mean), 0, 255).astype(np.uint8)
         parallax = self._track(grey, det, challenge)
         self._prev = grey
         return Observation(t, True, openness, yaw, mouth_aspect_ratio(pts), moire_score(luma),
                            face_rgb, screen_rgb, parallax)
 
     def _track(self, grey, det, challenge) -> float | None:
-        """Track corners from the start of a turn challenge; the planar residual so far."""
+        """Track corners from the first frame of a turn challenge; the planar residual so far.
+
+        Each frame is matched straight to that first frame (seeded with the last positions)
+        and checked back again, so tracking error neither accumulates nor survives as false
+        parallax: only tracks that return within half a pixel count.
+        """
         import cv2
 
         turning = challenge in (Challenge.TURN_LEFT, Challenge.TURN_RIGHT)
         if not turning:
             self._tracking_for = None
             return None
-        if self._tracking_for != challenge or self._pts is None or self._prev is None:
+        if self._tracking_for != challenge or self._pts is None:
             mask = np.zeros_like(grey)
             x0, y0, x1, y1 = (int(v) for v in det.box)
             mask[max(y0, 0):y1, max(x0, 0):x1] = 255
             found = cv2.goodFeaturesToTrack(grey, 150, 0.01, 4, mask=mask)
             self._tracking_for = challenge
+            self._grey0 = grey
             self._pts0 = self._pts = found.reshape(-1, 2) if found is not None else None
             return 0.0
-        nxt, status, _ = cv2.calcOpticalFlowPyrLK(self._prev, grey,
-                                                  self._pts.reshape(-1, 1, 2), None,
-                                                  winSize=(15, 15), maxLevel=3)
-        ok = status.ravel() == 1
-        self._pts0, self._pts = self._pts0[ok], nxt.reshape(-1, 2)[ok]
-        return planar_residual(self._pts0, self._pts, det.width)
+        lk = dict(winSize=(21, 21), maxLevel=3,
+                  criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01))
+        guess = self._pts.reshape(-1, 1, 2).astype(np.float32).copy()
+        nxt, st1, _ = cv2.calcOpticalFlowPyrLK(self._grey0, grey,
+                                               self._pts0.reshape(-1, 1, 2).astype(np.float32),
+                                               guess, flags=cv2.OPTFLOW_USE_INITIAL_FLOW,
+                                               **lk)
+        back, st2, _ = cv2.calcOpticalFlowPyrLK(grey, self._grey0, nxt, None, **lk)
+        fb = np.linalg.norm(back.reshape(-1, 2) - self._pts0, axis=1)
+        ok = (st1.ravel() == 1) & (st2.ravel() == 1) & (fb < 0.5)
+        self._pts = np.where(ok[:, None], nxt.reshape(-1, 2), self._pts)
+        return planar_residual(self._pts0[ok], self._pts[ok], det.width)
 
 
 def drive(session: LivenessSession, analyser: LivenessAnalyser, grab, fps: float = 15.0,
