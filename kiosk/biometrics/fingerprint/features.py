@@ -125,27 +125,35 @@ def cylinders(minutiae: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.nd
     return bits.reshape(n, -1), valid
 
 
-def embedding(minutiae: np.ndarray) -> np.ndarray:
-    """Fixed-length code (EMB_DIM float32, unit length) from minutia pairs; zeros if too few."""
+def pair_histogram(minutiae: np.ndarray) -> np.ndarray | None:
+    """Square-rooted share of minutia pairs per (distance, relative direction, bearing) bin."""
     n = len(minutiae)
-    out = np.zeros(EMB_DIM, np.float32)
     if n < 3:
-        return out
+        return None
     x, y, th = (minutiae[:, k].astype(np.float64) for k in range(3))
     dx, dy = x[None, :] - x[:, None], y[None, :] - y[:, None]
     d = np.hypot(dx, dy)
     alpha = np.mod(th[None, :] - th[:, None], 2 * np.pi)  # relative direction
     beta = np.mod(np.arctan2(dy, dx) - th[:, None], 2 * np.pi)  # where j lies, seen from i
     off = ~np.eye(n, dtype=bool) & (d < _HIST_D[-1])
+    if not off.any():
+        return None
     db = np.searchsorted(_HIST_D, d[off], side="right") - 1
     ab = (alpha[off] / (2 * np.pi) * _HIST_A).astype(int) % _HIST_A
     bb = (beta[off] / (2 * np.pi) * _HIST_A).astype(int) % _HIST_A
     nd = len(_HIST_D) - 1
     hist = np.bincount((db * _HIST_A + ab) * _HIST_A + bb, minlength=nd * _HIST_A * _HIST_A)
-    v = np.sqrt(hist.astype(np.float64))
+    return np.sqrt(hist / hist.sum())
+
+
+def embedding(minutiae: np.ndarray) -> np.ndarray:
+    """Fixed-length code (EMB_DIM float32, unit length) from minutia pairs; zeros if too few."""
+    v = pair_histogram(minutiae)
+    if v is None:
+        return np.zeros(EMB_DIM, np.float32)
     v = _projection() @ v
     norm = np.linalg.norm(v)
-    return (v / norm).astype(np.float32) if norm > 0 else out
+    return (v / norm).astype(np.float32) if norm > 0 else np.zeros(EMB_DIM, np.float32)
 
 
 _PROJ: np.ndarray | None = None
