@@ -5,7 +5,9 @@
    more than 90 degrees against each other.
 2. Global: the most similar pairs each propose an alignment (rotation from the
    two directions, translation from the two positions); under each, minutiae
-   that land close with a similar direction pair up. The best alignment's
+   that land close with a similar direction pair up, the distance tolerance
+   growing away from the alignment's anchor as skin distortion does. The best
+   few alignments are refitted by least squares on all their pairs. The best alignment's
    pairs count, normalised by how many minutiae of each print lie where the
    other print has finger (partial prints are not punished for what is off the
    glass), with a floor so a tiny overlap cannot score high.
@@ -20,7 +22,8 @@ from .template import Record, Template
 N_HYPOTHESES = 10
 N_REFINE = 3
 LOCAL_BASE = 5.0  # pair weight: this + cylinder similarity (mostly a count)
-PAIR_DIST = 10.0  # px: how far paired minutiae may lie after alignment
+PAIR_DIST = 7.0  # px: pairing tolerance at the alignment anchor...
+ELASTIC = 0.045  # ...plus this per px away from it (skin distortion grows)
 PAIR_ANGLE = np.deg2rad(30.0)
 MAX_ROTATION = np.pi / 2
 MIN_VALID_FRACTION = 0.5  # of cylinder cells valid in both
@@ -61,7 +64,7 @@ def _inside(mask: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _pair(a: Record, b: Record, sw: np.ndarray, rot: np.ndarray, tx: np.ndarray,
-          ty: np.ndarray, dist: float):
+          ty: np.ndarray, dist: float, anchor: np.ndarray):
     """Pair weights (K, Na, Nb) under K rigid transforms of a onto b: p -> R(rot) p + t.
 
     ``sw`` is the per-pair weight (from cylinder similarity). Distances and direction
@@ -78,7 +81,10 @@ def _pair(a: Record, b: Record, sw: np.ndarray, rot: np.ndarray, tx: np.ndarray,
     ta = pa[None, :, 2] + rot[:, None]
     dirs = np.stack([np.cos(ta), np.sin(ta)], -1).reshape(k * na, 2)
     cos_d = (dirs @ b.dirs.T).reshape(k, na, nb)
-    w = ((d2 < dist * dist) & (cos_d > _COS_PAIR)) * sw[None, :, :]
+    # Skin distortion grows away from where the alignment was anchored: so does the tolerance.
+    r = np.hypot(ax - anchor[:, 0:1], ay - anchor[:, 1:2])  # (K, Na)
+    tol = dist + ELASTIC * r
+    w = ((d2 < (tol * tol)[:, :, None]) & (cos_d > _COS_PAIR)) * sw[None, :, :]
     # One-to-one, approximately: the matched weight on the sparser side.
     m = np.minimum(w.max(axis=2).sum(1), w.max(axis=1).sum(1))
     return w, m, ax, ay
@@ -100,7 +106,7 @@ def _refit(a: Record, b: Record, w: np.ndarray):
     sxy = (wt * (xa * yb - ya * xb)).sum(1)
     rot = np.arctan2(sxy, sxx)
     c, sn = np.cos(rot), np.sin(rot)
-    return rot, mxb - (c * mxa - sn * mya), myb - (sn * mxa + c * mya)
+    return rot, mxb - (c * mxa - sn * mya), myb - (sn * mxa + c * mya), np.stack([mxb, myb], 1)
 
 
 def compare_records(a: Record, b: Record) -> float:
@@ -122,14 +128,14 @@ def compare_records(a: Record, b: Record) -> float:
     tx = pb[ib, 0] - (c * pa[ia, 0] - sn * pa[ia, 1])
     ty = pb[ib, 1] - (sn * pa[ia, 0] + c * pa[ia, 1])
     sw = (LOCAL_BASE + s) / (LOCAL_BASE + 1.0)
-    w, m, ax, ay = _pair(a, b, sw, rot, tx, ty, PAIR_DIST)
+    w, m, ax, ay = _pair(a, b, sw, rot, tx, ty, PAIR_DIST, pb[ib, :2])
     # One pair's directions fix the rotation only roughly; refit the best few on all pairs.
     top = np.argsort(-m)[:N_REFINE]
     top = top[m[top] > 0]
     if len(top) == 0:
         return 0.0
-    rot2, tx2, ty2 = _refit(a, b, w[top])
-    _w2, m2, ax2, ay2 = _pair(a, b, sw, rot2, tx2, ty2, PAIR_DIST)
+    rot2, tx2, ty2, centre = _refit(a, b, w[top])
+    _w2, m2, ax2, ay2 = _pair(a, b, sw, rot2, tx2, ty2, PAIR_DIST, centre)
     k2 = int(np.argmax(m2))
     if m2[k2] >= m[top[0]]:
         mb, r, t0, t1, axb, ayb = m2[k2], rot2[k2], tx2[k2], ty2[k2], ax2[k2], ay2[k2]
