@@ -22,6 +22,7 @@ from kiosk.security.keys import DataPaths, provision
 from kiosk.storage.store import KioskStore
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+MOSQUITTO_PASSWD = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"
 
 
 def free_port() -> int:
@@ -101,15 +102,24 @@ pattern read sidik/v1/+/%u/roster
 """
 
 
+# name -> password of the accounts on the password listener
+ACCOUNTS = {"hub": "hub-secret", "kiosk-1": "kiosk-secret"}
+
+
 class Broker:
-    """A private mosquitto: ``port`` (plain, anonymous) and ``tls_port`` (client certificates,
-    the certificate's CN is the user name, ACL per device). Restartable on the same ports."""
+    """A private mosquitto: ``port`` (plain, anonymous), ``tls_port`` (client certificates,
+    the certificate's CN is the user name, ACL per device) and ``pw_port`` (user name and
+    password from ACCOUNTS). Restartable on the same ports."""
 
     def __init__(self, folder: Path, ca: CA):
         self.folder = folder
-        self.port, self.tls_port = free_port(), free_port()
+        self.port, self.tls_port, self.pw_port = free_port(), free_port(), free_port()
         cert, key = ca.issue("broker", server=True)
         (folder / "acl").write_text(ACL)
+        passwords = folder / "passwords"
+        for i, (user, secret) in enumerate(ACCOUNTS.items()):
+            subprocess.run([MOSQUITTO_PASSWD, "-b", *(["-c"] if i == 0 else []), str(passwords),
+                            user, secret], check=True, capture_output=True)
         lines = [
             "per_listener_settings true", "persistence false", "log_dest stderr",
             "log_type error", "log_type warning",
@@ -119,6 +129,8 @@ class Broker:
             f"listener {self.tls_port} 127.0.0.1", f"cafile {ca.path}", f"certfile {cert}",
             f"keyfile {key}", "require_certificate true", "use_identity_as_username true",
             f"acl_file {folder / 'acl'}",
+            f"listener {self.pw_port} 127.0.0.1", "allow_anonymous false",
+            f"password_file {passwords}",
         ]
         if os.geteuid() == 0:
             lines.insert(0, "user root")

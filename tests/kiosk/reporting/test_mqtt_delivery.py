@@ -219,3 +219,21 @@ def test_falls_back_to_mqtt_311_for_an_old_broker(broker, kiosk, hub_store, vill
         assert_books_exact(hub_store, kiosk, 5)
     finally:
         proxy.close()
+
+
+def test_username_and_password_login(broker, kiosk, hub_store, village, make_hub, make_reporter,
+                                     waiter):
+    """A broker that wants a user name and password: right ones deliver, a wrong one does not."""
+    from mqtt_fixtures import ACCOUNTS
+
+    hub_store.register_device(village, kiosk.identity.public_key.public_bytes_raw())
+    make_hub(f"mqtt://hub:{ACCOUNTS['hub']}@127.0.0.1:{broker.pw_port}")
+    wrong = make_reporter(kiosk, f"mqtt://127.0.0.1:{broker.pw_port}",
+                          username="kiosk-1", password="not-the-password")
+    kiosk.make_events(5)
+    time.sleep(1.5)
+    assert kiosk.outbox.stats().pending == 5 and wrong.counters.connects == 0
+    make_reporter(kiosk, f"mqtt://127.0.0.1:{broker.pw_port}",
+                  username="kiosk-1", password=ACCOUNTS["kiosk-1"])
+    assert waiter(lambda: kiosk.outbox.stats().pending == 0, 20)
+    assert_books_exact(hub_store, kiosk, 5)
