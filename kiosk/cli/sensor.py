@@ -37,12 +37,12 @@ def _baud(text: str) -> int | str:
     return value
 
 
-def add_link_options(parser: argparse.ArgumentParser) -> None:
+def add_link_options(parser: argparse.ArgumentParser, baud_flag: str = "--baud") -> None:
     parser.add_argument("--port", default=DEFAULT_PORT,
                         help="device path or pyserial URL (socket://host:port); "
                              "default $SIDIK_SENSOR_PORT or /dev/serial0")
-    parser.add_argument("--baud", type=_baud, default="auto",
-                        help="link speed, or 'auto' to try the usual ones (default)")
+    parser.add_argument(baud_flag, dest="baud", type=_baud, default="auto",
+                        help="link speed to connect at, or 'auto' to try the usual ones (default)")
     parser.add_argument("--password", type=_int, default=0, help="sensor password (default 0)")
     parser.add_argument("--address", type=_int, default=0xFFFFFFFF,
                         help="sensor address (default 0xFFFFFFFF)")
@@ -94,9 +94,10 @@ def register(sub) -> None:
     selftest.set_defaults(func=cmd_selftest)
 
     setp = group.add_parser("set", help="change link speed, packet size or security level")
-    add_link_options(setp)
-    setp.add_argument("--new-baud", "--set-baud", dest="new_baud", type=_baud,
-                      help=argparse.SUPPRESS)
+    # Here --baud is the rate to switch to; the current one is found (or given by --link-baud).
+    add_link_options(setp, baud_flag="--link-baud")
+    setp.add_argument("--baud", dest="new_baud", type=_baud, metavar="BAUD",
+                      help="switch the sensor and the link to this baud rate (e.g. 115200)")
     setp.add_argument("--packet", type=int, choices=PACKET_SIZES, help="bytes per data packet")
     setp.add_argument("--security", type=int, choices=range(1, 6), metavar="1..5",
                       help="matching security level")
@@ -211,7 +212,7 @@ def _check_finger(sensor: R30xSensor) -> str:
 
 def cmd_set(args) -> int:
     if not (args.new_baud or args.packet or args.security or args.factory):
-        raise CliError("nothing to set: give --new-baud, --packet, --security or --factory",
+        raise CliError("nothing to set: give --baud, --packet, --security or --factory",
                        exit_code=2)
     with connect(args) as sensor:
         if args.factory:

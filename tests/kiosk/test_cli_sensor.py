@@ -36,10 +36,11 @@ def test_info_lines_and_json(capsys, sim):
 
 
 def test_auto_baud_finds_a_fast_sensor(capsys, pty_sim):
-    assert run(capsys, "sensor", "set", "--port", pty_sim.url, "--new-baud", "115200")[0] == 0
+    assert run(capsys, "sensor", "set", "--port", pty_sim.url, "--baud", "115200",
+               "--packet", "256")[0] == 0
     code, out, _ = run(capsys, "sensor", "info", "--port", pty_sim.url, "--json")
     assert code == 0 and json.loads(out)["baud"] == 115200
-    assert run(capsys, "sensor", "set", "--port", pty_sim.url, "--baud", "115200",
+    assert run(capsys, "sensor", "set", "--port", pty_sim.url, "--link-baud", "115200",
                "--factory")[0] == 0
     assert pty_sim.firmware.settings.baud == 57600
 
