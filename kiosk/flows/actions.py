@@ -37,7 +37,8 @@ class SubjectRecord:
     already_claimed: bool = False
     fingers: tuple[FingerTemplate, ...] = ()
     exceptions: tuple[tuple[int, str], ...] = ()  # (finger, kind) recorded at enrolment
-    face_available: bool = False  # no face modality yet (a later issue)
+    face_available: bool = False  # a face template is stored (even one that cannot be used)
+    face: FingerTemplate | None = None  # the face template (``finger`` is FACE_SLOT)
     officer_id: str | None = None  # set when this NIK is an active officer
 
 
@@ -90,6 +91,24 @@ class OfficersLoaded:
 class FingerCaptured:
     image: np.ndarray
     kind: str = "finger_captured"
+
+
+@dataclass(frozen=True)
+class FaceCaptured:
+    """Answer to RequestFaceCapture: the liveness verdict and, when live, the probe template.
+
+    ``template`` is None when no usable face was captured (``failure`` says why:
+    a NoUsableFace reason, camera_unavailable, ...). ``live`` is the liveness
+    verdict (``liveness_reason``: its reason code when not live); a ``failure``
+    means the session could not run or gave no usable face, not a failed check.
+    """
+
+    template: bytes | None
+    live: bool
+    liveness_reason: str | None = None
+    failure: str | None = None
+    quality: float | None = None
+    kind: str = "face_captured"
 
 
 @dataclass(frozen=True)
@@ -181,6 +200,15 @@ class RequestCapture:
     purpose: str  # recipient, identify, officer, enrol
     attempt: int
     kind: str = "request_capture"
+
+
+@dataclass(frozen=True)
+class RequestFaceCapture:
+    """Run a liveness session and capture a face (the driver does all the camera work)."""
+
+    purpose: str  # recipient
+    attempt: int
+    kind: str = "request_face_capture"
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ class Flow:
         officer = OfficerSignoff(**self.s.officer) if self.s.officer else None
         return Decision(kind=self.kind, outcome=outcome, reason=reason, nik=self.s.nik,
                         attempts=[Attempt(**a) for a in self.s.attempts], officer=officer,
-                        model=self.matcher.version, **kw)
+                        **{"model": self.matcher.version, **kw})
 
     def _cancelled(self, by: str) -> list:
         reason = "cancelled_by_officer" if by == "officer" else "cancelled_by_person"

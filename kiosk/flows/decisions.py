@@ -90,6 +90,8 @@ class Decision:
     templates: dict[int, bytes] = field(default_factory=dict)
     qualities: dict[int, float] = field(default_factory=dict)
     exceptions: list[FingerException] = field(default_factory=list)
+    face_template: bytes | None = None  # enrolment: stored under FACE_SLOT
+    face_model: str | None = None  # the face matcher's version
 
     @property
     def claims(self) -> bool:
@@ -100,6 +102,8 @@ class Decision:
         """JSON-ready view without secrets (templates, images)."""
         d = asdict(self)
         d.pop("templates")
+        d.pop("face_template")
+        d["face_enrolled"] = self.face_template is not None
         d["exceptions"] = [{"finger": e.finger, "kind": e.kind, "note": e.note,
                             "image_kept": e.image is not None} for e in self.exceptions]
         d["fingers_enrolled"] = sorted(self.templates)

@@ -40,6 +40,12 @@ def plan(record: SubjectRecord) -> tuple[list[str], list[Rung]]:
     return [*rungs, FACE, OFFICER], skipped
 
 
-def face_skip_reason(record: SubjectRecord) -> str:
-    # The face modality is a later issue: the rung stays so the ladder's shape is final.
-    return "face_modality_unavailable" if record.face_available else "no_face_template"
+def face_skip_reason(record: SubjectRecord, face_matcher=None) -> str | None:
+    """Why the face rung cannot be used, or None when it can."""
+    if not record.face_available:
+        return "no_face_template"
+    if face_matcher is None:
+        return "face_modality_unavailable"
+    if record.face is None or record.face.status != "ok":
+        return f"template_{record.face.status if record.face else 'corrupt'}"
+    return None

@@ -47,6 +47,10 @@ PROMPTS: dict[str, tuple[str, str]] = {
                        "no match yet; lift and place the {finger_en} again"),
     "next_finger": ("Kita coba jari lain: tempelkan {finger}.",
                     "trying another finger: the {finger_en}"),
+    "face": ("Kita coba dengan wajah: lihat ke kamera dan ikuti petunjuk di layar.",
+             "trying the face: look at the camera and follow the prompts"),
+    "face_retry": ("Wajah belum cocok. Lihat lagi ke kamera.",
+                   "face did not match yet; look at the camera again"),
     "officer_needed": ("Petugas akan membantu Anda. Mohon tunggu sebentar.",
                        "an officer will assist; officer authentication needed"),
     "officer_place_finger": ("Petugas: tempelkan jari Anda untuk masuk.",
@@ -78,7 +82,7 @@ PROMPTS: dict[str, tuple[str, str]] = {
 # Outcome/reason texts beyond the eligibility reasons (kiosk/roster/eligibility.py).
 RESULTS: dict[str, tuple[str, str]] = {
     "matched": ("Verifikasi berhasil. Bantuan {programme} periode {period} tercatat.",
-                "verified by fingerprint; claim recorded"),
+                "identity verified; claim recorded"),
     "officer_approved": ("Disetujui oleh petugas. Bantuan {programme} periode {period} "
                          "tercatat.", "approved by an officer; claim recorded"),
     "officer_denied": ("Petugas tidak dapat memastikan identitas Anda. Silakan ke kantor desa "

@@ -3,13 +3,16 @@
 States (see docs/verification_core.md for the diagram)::
 
     idle -> awaiting_nik | loading_gallery -> identifying -> loading_record
-         -> (ineligible: committing) | capturing (finger rungs) -> loading_officers
+         -> (ineligible: committing) | capturing (finger rungs) -> face_capturing
+         -> loading_officers
          -> officer_auth -> officer_deciding -> committing -> done | failed
 
 Eligibility is decided before any biometric is taken (except in identification
 mode, where the finger *is* how the person says who they are). Each finger
 rung has a budget of unusable captures and of non-matching ones; then the next
-rung. The last rung is an officer, who signs in with their own finger and
+rung. The face rung (when a face template is stored and a face matcher is
+configured) asks the driver for a liveness session and a face probe. The last
+rung is an officer, who signs in with their own finger and
 records a decision with a reason.
 """
 
@@ -32,9 +35,11 @@ LOADING_RECORD = "loading_record"
 LOADING_GALLERY = "loading_gallery"
 IDENTIFYING = "identifying"
 CAPTURING = "capturing"
+FACE_CAPTURING = "face_capturing"
 OFFICER_DECIDING = "officer_deciding"
 
 STATES = (IDLE, AWAITING_NIK, LOADING_GALLERY, IDENTIFYING, LOADING_RECORD, CAPTURING,
+          FACE_CAPTURING,
           LOADING_OFFICERS, OFFICER_AUTH, OFFICER_DECIDING, COMMITTING, DONE, "failed")
 
 
@@ -45,6 +50,7 @@ class VerifyConfig:
     identify_attempts: int = 3  # 1:N captures before asking for the NIK
     nik_attempts: int = 3  # malformed NIK entries before referring to an officer
     officer_attempts: int = 4  # officer sign-in captures
+    face_attempts: int = 1  # live face captures that did not match (or had no usable face)
 
 
 @dataclass
@@ -69,9 +75,10 @@ class VerifyFlow(Flow):
     State = VerifyState
     kind = VERIFICATION
 
-    def __init__(self, matcher, config: VerifyConfig | None = None):
+    def __init__(self, matcher, config: VerifyConfig | None = None, face_matcher=None):
         super().__init__(matcher)
         self.config = config or VerifyConfig()
+        self.face_matcher = face_matcher  # None: the face rung is skipped
         self.officer_attempts = self.config.officer_attempts
         self._record: A.SubjectRecord | None = None
         self._gallery: tuple[A.GalleryEntry, ...] = ()
@@ -189,7 +196,12 @@ class VerifyFlow(Flow):
                 say = self._say("place_finger" if first_finger else "next_finger", finger=finger)
                 return [*prompts, say, A.RequestCapture(finger, "recipient", 1)]
             if rung == FACE:
-                self._log_rung("skipped", face_skip_reason(self._record))
+                skip = face_skip_reason(self._record, self.face_matcher)
+                if skip is None:
+                    self.s.finger, self.s.match_tries, self.s.quality_tries = None, 0, 0
+                    self.s.state = FACE_CAPTURING
+                    return [*prompts, self._say("face"), A.RequestFaceCapture("recipient", 1)]
+                self._log_rung("skipped", skip)
                 continue
             assert rung == OFFICER
             self.s.finger = None
@@ -240,6 +252,52 @@ class VerifyFlow(Flow):
         n = self.s.match_tries + self.s.quality_tries + 1
         return A.RequestCapture(self.s.finger, "recipient", n)
 
+    # ---- the face rung ---------------------------------------------------------------------------
+    def _on_face_capturing_face_captured(self, ev: A.FaceCaptured) -> list:
+        fm = self.face_matcher
+        if ev.failure is None and not ev.live:  # a photo, a screen, or a challenge not done
+            reason = f"liveness_failed:{ev.liveness_reason or 'not_live'}"
+            self._attempt("face", None, reason, ev.quality)
+            self._log_rung("exhausted", reason)
+            return self._next_rung()
+        if ev.template is None or not ev.live:
+            self.s.quality_tries += 1
+            reason = f"capture_failed:{ev.failure or 'no_face'}"
+            self._attempt("face", None, reason, ev.quality)
+            if self.s.quality_tries >= self.config.face_attempts:
+                self._log_rung("exhausted", reason)
+                return self._next_rung()
+            return [self._face_again()]
+        try:
+            score = fm.compare(ev.template, self._record.face.template)
+        except (ValueError, TypeError):
+            self._attempt("face", None, "template_corrupt", ev.quality)
+            self._log_rung("skipped", "template_corrupt")
+            return self._next_rung()
+        threshold = fm.verify_threshold
+        if score >= threshold:
+            self._attempt("face", None, "match", ev.quality, score)
+            self._log_rung("used")
+            return self._finish(ACCEPTED, "matched", modality="face", score=score,
+                                threshold=threshold, model=fm.version)
+        self.s.match_tries += 1
+        self._attempt("face", None, "no_match", ev.quality, score)
+        if self.s.match_tries >= self.config.face_attempts:
+            self._log_rung("exhausted", "no_match")
+            return self._next_rung()
+        return [self._say("face_retry"), self._face_again()]
+
+    def _face_again(self) -> A.RequestFaceCapture:
+        return A.RequestFaceCapture("recipient", self.s.match_tries + self.s.quality_tries + 1)
+
+    def _on_face_capturing_record_loaded(self, ev: A.RecordLoaded) -> list:
+        self._record = ev.record
+        skip = face_skip_reason(ev.record, self.face_matcher)
+        if skip is not None:  # the face template went away while the flow was saved
+            self._log_rung("skipped", skip)
+            return self._next_rung()
+        return [self._face_again()]
+
     # ---- the officer rung ---------------------------------------------------------------------
     def _on_loading_officers_officers_loaded(self, ev: A.OfficersLoaded) -> list:
         self._officers = ev.entries
@@ -287,7 +345,7 @@ class VerifyFlow(Flow):
     def resume(self) -> list:
         """After ``from_dict``: the actions that bring back what was not serialised."""
         st = self.s.state
-        if st in (CAPTURING, LOADING_RECORD):
+        if st in (CAPTURING, FACE_CAPTURING, LOADING_RECORD):
             return [A.LoadRecord(self.s.nik, self.s.programme, self.s.period)]
         if st in (IDENTIFYING, LOADING_GALLERY):
             return [A.LoadGallery()]

@@ -30,6 +30,8 @@ OfficerAnswer = Callable[[A.RequestOfficerChoice], object]
 class Session:
     store: KioskStore
     fingers: object  # .capture(purpose, finger, attempt) -> image
+    # .capture(purpose, attempt) -> FaceCaptured (liveness session + probe); None: no camera
+    faces: object | None = None
     ask_nik: NikAnswer = lambda _req: None
     ask_officer: OfficerAnswer = lambda _req: A.Cancel("officer")
     show: Callable[[object], None] = lambda _action: None
@@ -59,8 +61,10 @@ class Session:
         """One action -> the event that answers it."""
         matcher = flow.matcher
         if isinstance(action, A.LoadRecord):
-            return A.RecordLoaded(self.store.subject(action.nik, action.programme, action.period,
-                                                     matcher.version))
+            face_matcher = getattr(flow, "face_matcher", None)
+            return A.RecordLoaded(self.store.subject(
+                action.nik, action.programme, action.period, matcher.version,
+                face_matcher.version if face_matcher is not None else None))
         if isinstance(action, A.LoadGallery):
             return A.GalleryLoaded(tuple(self.store.gallery(matcher.version,
                                                             exclude_nik=action.exclude_nik)))
@@ -75,6 +79,11 @@ class Session:
                                                              action.attempt))
             except NoCapture as exc:
                 return A.CaptureFailed(exc.reason)
+        if isinstance(action, A.RequestFaceCapture):
+            self.show(action)
+            if self.faces is None:
+                return A.FaceCaptured(None, False, failure="camera_unavailable")
+            return self.faces.capture(action.purpose, action.attempt)
         if isinstance(action, A.RequestNik):
             nik = self.ask_nik(action)
             return A.NikEntered(nik) if nik is not None else A.Cancel("person")

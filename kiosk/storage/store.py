@@ -29,7 +29,7 @@ from ..security.keys import DataPaths, DeviceIdentity, load_device_secret, load_
 from ..security.receipts import issue_receipt
 from ..security.uuid7 import uuid7
 from .db import Database
-from .templates import CorruptTemplate, TemplateVault
+from .templates import FACE_SLOT, CorruptTemplate, TemplateVault
 
 log = logging.getLogger(__name__)
 
@@ -141,27 +141,35 @@ class KioskStore:
     # ---- biometrics ----------------------------------------------------------------------------
     def fingers(self, nik: str, matcher: str) -> list[FingerTemplate]:
         rows = self.db.query("SELECT finger, matcher, blob, quality FROM templates WHERE nik = ? "
-                             "ORDER BY quality DESC, finger", (nik,))
-        out = []
-        for finger, made_by, blob, quality in rows:
-            if made_by != matcher:
-                out.append(FingerTemplate(finger, "incompatible", None, quality))
-                continue
-            try:
-                template = self.vault.open(nik, finger, made_by, blob)
-            except CorruptTemplate:
-                log.warning("template of finger %d of %s does not decrypt", finger, nik[:6])
-                out.append(FingerTemplate(finger, "corrupt", None, quality))
-                continue
-            out.append(FingerTemplate(finger, "ok", template, quality))
-        return out
+                             "AND finger != ? ORDER BY quality DESC, finger", (nik, FACE_SLOT))
+        return [self._opened(nik, matcher, *row) for row in rows]
+
+    def face(self, nik: str, matcher: str | None) -> FingerTemplate | None:
+        """The person's face template (``finger`` is FACE_SLOT), or None if none is stored.
+
+        With no face matcher (``matcher`` None) a stored face shows as incompatible.
+        """
+        rows = self.db.query("SELECT finger, matcher, blob, quality FROM templates WHERE nik = ? "
+                             "AND finger = ?", (nik, FACE_SLOT))
+        return self._opened(nik, matcher, *rows[0]) if rows else None
+
+    def _opened(self, nik: str, matcher: str | None, finger: int, made_by: str, blob: bytes,
+                quality: float | None) -> FingerTemplate:
+        if made_by != matcher:
+            return FingerTemplate(finger, "incompatible", None, quality)
+        try:
+            template = self.vault.open(nik, finger, made_by, blob)
+        except CorruptTemplate:
+            log.warning("template of finger %d of %s does not decrypt", finger, nik[:6])
+            return FingerTemplate(finger, "corrupt", None, quality)
+        return FingerTemplate(finger, "ok", template, quality)
 
     def gallery(self, matcher: str, exclude_nik: str | None = None,
                 officers_only: bool = False) -> list[GalleryEntry]:
         """Every usable template (decrypted), for 1:N search; corrupt ones are skipped."""
         officers = {o.nik: o.officer_id for o in self.officers()}
         rows = self.db.query("SELECT nik, finger, blob FROM templates WHERE matcher = ? "
-                             "ORDER BY nik, finger", (matcher,))
+                             "AND finger != ? ORDER BY nik, finger", (matcher, FACE_SLOT))
         out = []
         for nik, finger, blob in rows:
             if nik == exclude_nik or (officers_only and nik not in officers):
@@ -181,18 +189,20 @@ class KioskStore:
         return [(f, k, o, n, bool(i)) for f, k, o, n, i in rows]
 
     def subject(self, nik: str, programme: str | None, period: str | None,
-                matcher: str) -> SubjectRecord:
+                matcher: str, face_matcher: str | None = None) -> SubjectRecord:
         """Everything a flow needs to know about one NIK, in one consistent read."""
         with self.db.read():
             person = self.recipient(nik)
             officer = self.officer_by_nik(nik)
             claimed = bool(programme and period and self.claim(nik, programme, period))
+            face = self.face(nik, face_matcher)
             return SubjectRecord(
                 nik=nik, found=person is not None,
                 name=person.name if person else (officer.name if officer else None),
                 entitlements=tuple(self.entitlements(nik)), already_claimed=claimed,
                 fingers=tuple(self.fingers(nik, matcher)),
                 exceptions=tuple((f, k) for f, k, *_ in self.exceptions(nik)),
+                face_available=face is not None, face=face,
                 officer_id=officer.officer_id if officer else None)
 
     # ---- events --------------------------------------------------------------------------------
@@ -229,6 +239,8 @@ class KioskStore:
                                  if f in d.templates}
             detail["exceptions"] = [{"finger": e.finger, "kind": e.kind, "note": e.note,
                                      "image_kept": e.image is not None} for e in d.exceptions]
+            if d.face_template is not None:
+                detail["face"] = {"model": d.face_model}
         fields.update(
             decision=d.outcome, reason=d.reason, nik_ref=nik_ref, nik_key=key,
             programme=d.programme, period=d.period, modality=d.modality, finger=d.finger,
@@ -276,6 +288,12 @@ class KioskStore:
                          (d.nik, finger, d.model, self.vault.seal(d.nik, finger, d.model,
                                                                   template),
                           d.qualities.get(finger), event_id))
+        if d.face_template is not None:
+            conn.execute("INSERT INTO templates (nik, finger, matcher, blob, quality, event_id) "
+                         "VALUES (?, ?, ?, ?, ?, ?)",
+                         (d.nik, FACE_SLOT, d.face_model,
+                          self.vault.seal(d.nik, FACE_SLOT, d.face_model, d.face_template),
+                          None, event_id))
         officer = d.officer.officer_id if d.officer else "unknown"
         for e in d.exceptions:
             image = None

@@ -3,11 +3,16 @@
 The key is derived (HKDF-SHA256) from the device secret, a file kept apart from
 the database. The associated data binds each blob to its NIK, finger and
 matcher version: a blob copied onto another person's row does not decrypt.
+
+The face template lives in the same table under the slot ``FACE_SLOT`` (fingers
+are 0..9), so the (nik, finger) key and the binding need no schema change.
 """
 
 from __future__ import annotations
 
 from ..security.crypto import InvalidTag, aead_decrypt, aead_encrypt, hkdf
+
+FACE_SLOT = 10  # the "finger" of a person's face template
 
 
 class CorruptTemplate(Exception):
