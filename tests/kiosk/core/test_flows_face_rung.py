@@ -1,0 +1,233 @@
+"""The face rung of the verification ladder, with fake matchers (deterministic scores).
+
+Fingers are tiny arrays whose first pixel names the person (0: worn, unusable);
+face templates are one byte naming the person. The flow is driven by hand, then
+once through the store and the runtime Session.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from core_fixtures import ANI, PERIOD
+
+from kiosk.biometrics.fingerprint.interface import Guidance, NoUsableFingerprint, QualityReport
+from kiosk.flows import actions as A
+from kiosk.flows.decisions import ENROLLED, ENROLMENT, Decision
+from kiosk.flows.verify import FACE_CAPTURING, VerifyFlow
+from kiosk.roster.eligibility import Entitlement
+from kiosk.storage.templates import FACE_SLOT
+
+NIK = ANI
+WORN = 0
+
+
+class FakeFingers:
+    version = "fake-finger-1"
+    verify_threshold = 0.5
+    dedup_threshold = 0.8
+
+    def quality(self, image):
+        if int(image.flat[0]) == WORN:
+            return QualityReport(0.1, False, Guidance.PRESS_HARDER, {"reason": "poor_quality"})
+        return QualityReport(0.9, True)
+
+    def extract(self, image):
+        if int(image.flat[0]) == WORN:
+            raise NoUsableFingerprint("no_features", "worn")
+        return bytes([int(image.flat[0])])
+
+    def compare(self, probe, reference):
+        return 1.0 if probe == reference else 0.1
+
+
+class FakeFace:
+    """FaceMatcher's shape; score 0.9 for the same person, 0.3 otherwise."""
+
+    version = "fake-face-1"
+    verify_threshold = 0.62
+    dedup_threshold = 0.76
+
+    def compare(self, probe, reference):
+        if len(probe) != 1 or len(reference) != 1:
+            raise ValueError("corrupt face template")
+        return 0.9 if probe == reference else 0.3
+
+
+def finger(person):
+    return np.full((4, 4), person, dtype=np.uint8)
+
+
+def record(face: bool = True, face_status: str = "ok") -> A.SubjectRecord:
+    return A.SubjectRecord(
+        nik=NIK, found=True, name="Ani",
+        entitlements=(Entitlement("PKH", PERIOD, True),),
+        fingers=(A.FingerTemplate(1, "ok", b"\x07", 0.9),
+                 A.FingerTemplate(6, "ok", b"\x07", 0.8)),
+        face_available=face,
+        face=A.FingerTemplate(FACE_SLOT, face_status, b"\x07" if face_status == "ok" else None)
+        if face else None)
+
+
+def to_face_rung(flow, rec):
+    """Start; finger 1 worn (4 unusable captures); finger 6 someone else's (3 no-match)."""
+    flow.step(A.Start(NIK, "PKH", PERIOD))
+    actions = flow.step(A.RecordLoaded(rec))
+    assert actions[-1] == A.RequestCapture(1, "recipient", 1)
+    for _ in range(4):
+        actions = flow.step(A.FingerCaptured(finger(WORN)))
+    assert actions[-1] == A.RequestCapture(6, "recipient", 1)
+    for _ in range(3):
+        actions = flow.step(A.FingerCaptured(finger(9)))
+    return actions
+
+
+def ladder(decision):
+    return [(r.rung, r.status, r.reason) for r in decision.ladder]
+
+
+def test_worn_finger_then_other_finger_then_face_accepted():
+    face = FakeFace()
+    flow = VerifyFlow(FakeFingers(), face_matcher=face)
+    actions = to_face_rung(flow, record())
+    assert flow.state == FACE_CAPTURING
+    assert actions[-2].code == "face" and actions[-1] == A.RequestFaceCapture("recipient", 1)
+    (commit,) = flow.step(A.FaceCaptured(b"\x07", True, quality=0.8))
+    d = commit.decision
+    assert (d.outcome, d.reason, d.modality) == ("accepted", "matched", "face")
+    assert (d.score, d.threshold, d.model, d.finger) == (0.9, 0.62, "fake-face-1", None)
+    assert ladder(d) == [("finger:1", "exhausted", "poor_quality"),
+                         ("finger:6", "exhausted", "no_match"), ("face", "used", None)]
+    assert [a.compact() for a in d.attempts][-1] == {"p": "face", "f": None, "r": "match",
+                                                      "q": 0.8, "s": 0.9}
+    assert d.claims
+
+
+def test_liveness_failure_goes_to_the_officer():
+    flow = VerifyFlow(FakeFingers(), face_matcher=FakeFace())
+    to_face_rung(flow, record())
+    actions = flow.step(A.FaceCaptured(None, False, liveness_reason="flat"))
+    assert actions[-1] == A.LoadOfficers() and flow.state == "loading_officers"
+    (commit,) = flow.step(A.OfficersLoaded(()))
+    d = commit.decision
+    assert (d.outcome, d.reason) == ("referred", "officer_unavailable")
+    assert ladder(d)[2:] == [("face", "exhausted", "liveness_failed:flat"),
+                             ("officer", "exhausted", "officer_unavailable")]
+
+
+def test_live_face_of_someone_else_goes_to_the_officer():
+    flow = VerifyFlow(FakeFingers(), face_matcher=FakeFace())
+    to_face_rung(flow, record())
+    actions = flow.step(A.FaceCaptured(b"\x09", True))
+    assert actions[-1] == A.LoadOfficers()
+    assert flow.s.ladder[-1] == {"rung": "face", "status": "exhausted", "reason": "no_match"}
+    assert flow.s.attempts[-1]["score"] == 0.3
+
+
+def test_no_usable_face_and_corrupt_template():
+    flow = VerifyFlow(FakeFingers(), face_matcher=FakeFace())
+    to_face_rung(flow, record())
+    flow.step(A.FaceCaptured(None, False, failure="camera_unavailable"))
+    assert flow.s.ladder[-1]["reason"] == "capture_failed:camera_unavailable"
+    flow = VerifyFlow(FakeFingers(), face_matcher=FakeFace())
+    to_face_rung(flow, record())
+    flow.step(A.FaceCaptured(b"\x07\x07", True))  # compare raises ValueError
+    assert flow.s.ladder[-1] == {"rung": "face", "status": "skipped",
+                                 "reason": "template_corrupt"}
+
+
+def test_face_rung_skipped_without_template_matcher_or_usable_template():
+    cases = [(record(face=False), FakeFace(), "no_face_template"),
+             (record(), None, "face_modality_unavailable"),
+             (record(face_status="incompatible"), FakeFace(), "template_incompatible")]
+    for rec, face, reason in cases:
+        flow = VerifyFlow(FakeFingers(), face_matcher=face)
+        actions = to_face_rung(flow, rec)
+        assert actions[-1] == A.LoadOfficers(), reason
+        assert flow.s.ladder[-1] == {"rung": "face", "status": "skipped", "reason": reason}
+        assert "request_face_capture" not in [a.kind for a in actions]
+
+
+def test_face_rung_resumes():
+    face = FakeFace()
+    flow = VerifyFlow(FakeFingers(), face_matcher=face)
+    to_face_rung(flow, record())
+    restored = VerifyFlow.from_dict(FakeFingers(), flow.to_dict(), face_matcher=face)
+    assert restored.resume() == [A.LoadRecord(NIK, "PKH", PERIOD)]
+    assert restored.step(A.RecordLoaded(record())) == [A.RequestFaceCapture("recipient", 1)]
+    (commit,) = restored.step(A.FaceCaptured(b"\x07", True))
+    assert commit.decision.modality == "face"
+
+
+class FakeCamera:
+    def __init__(self, answer):
+        self.answer, self.asked = answer, []
+
+    def capture(self, purpose, attempt):
+        self.asked.append((purpose, attempt))
+        return self.answer
+
+
+class FakeSensor:
+    def __init__(self, person):
+        self.person = person
+
+    def capture(self, purpose, finger_, attempt):
+        return finger(WORN if finger_ == 1 else self.person)
+
+
+def enrol_with_face(store):
+    d = Decision(kind=ENROLMENT, outcome=ENROLLED, reason="enrolled", nik=NIK,
+                 model=FakeFingers.version, templates={1: b"\x07", 6: b"\x07"},
+                 qualities={1: 0.9, 6: 0.8}, face_template=b"\x07",
+                 face_model=FakeFace.version)
+    return store.commit(d)
+
+
+def test_face_template_stored_beside_the_fingers(store):
+    committed = enrol_with_face(store)
+    assert store.event(committed.event_id)["detail"]["face"] == {"model": "fake-face-1"}
+    assert [f.finger for f in store.fingers(NIK, FakeFingers.version)] == [1, 6]
+    assert {(e.nik, e.finger) for e in store.gallery(FakeFingers.version)} == {(NIK, 1),
+                                                                                (NIK, 6)}
+    assert store.gallery(FakeFace.version) == []
+    assert store.face(NIK, FakeFace.version) == A.FingerTemplate(FACE_SLOT, "ok", b"\x07")
+    assert store.face(NIK, None).status == "incompatible"
+    subject = store.subject(NIK, "PKH", PERIOD, FakeFingers.version, FakeFace.version)
+    assert subject.face_available and subject.face.template == b"\x07"
+    assert store.subject(NIK, "PKH", PERIOD, FakeFingers.version).face.status == "incompatible"
+    # The blob is bound to the face slot: moved onto a finger's row it does not decrypt.
+    with store.db.write() as conn:
+        conn.execute("UPDATE templates SET finger = 2, matcher = ? WHERE nik = ? AND finger = ?",
+                     (FakeFingers.version, NIK, FACE_SLOT))
+    assert {f.finger: f.status for f in store.fingers(NIK, FakeFingers.version)}[2] == "corrupt"
+    assert store.face(NIK, FakeFace.version) is None
+
+
+def test_face_accepted_through_store_and_session(store):
+    from kiosk.runtime.session import Session
+
+    enrol_with_face(store)
+    camera = FakeCamera(A.FaceCaptured(b"\x07", True, quality=0.7))
+    session = Session(store, FakeSensor(9), faces=camera)
+    result = session.run(VerifyFlow(FakeFingers(), face_matcher=FakeFace()),
+                         A.Start(NIK, "PKH", PERIOD))
+    assert (result.outcome, result.reason) == ("accepted", "matched")
+    ev = store.event(result.event_id)
+    assert (ev["modality"], ev["score"], ev["threshold"], ev["model"]) == (
+        "face", 0.9, 0.62, "fake-face-1")
+    assert [r["rung"] for r in ev["ladder"]] == ["finger:1", "finger:6", "face"]
+    assert camera.asked == [("recipient", 1)]
+    assert store.claim(NIK, "PKH", PERIOD).event_id == result.event_id
+
+
+def test_session_without_camera_goes_to_the_officer(store):
+    from kiosk.runtime.session import Session
+
+    enrol_with_face(store)
+    session = Session(store, FakeSensor(9))
+    result = session.run(VerifyFlow(FakeFingers(), face_matcher=FakeFace()),
+                         A.Start(NIK, "PKH", PERIOD))
+    assert (result.outcome, result.reason) == ("referred", "officer_unavailable")
+    ev = store.event(result.event_id)
+    assert ev["ladder"][2] == {"rung": "face", "status": "exhausted",
+                               "reason": "capture_failed:camera_unavailable"}
