@@ -2,7 +2,8 @@
 
 A finger source answers ``capture(purpose, finger, attempt)`` with a 288x256
 uint8 image, or raises :class:`NoCapture` (nobody put a finger down in time, or
-the sensor failed) with a reason code the flow records.
+the sensor failed) with a reason code the flow records. A face source
+(:class:`LiveFaces`) answers ``capture(purpose, attempt)`` with a ``FaceCaptured``.
 """
 
 from __future__ import annotations
@@ -130,3 +131,49 @@ class SimulatedFingers:
             return self.inner.capture(purpose, finger, 1)
         finally:
             self.sim.lift()
+
+
+class LiveFaces:
+    """The face rung's captures: a liveness session, then a template of its best frame.
+
+    ``grab(t, prompt, screen_rgb)`` returns the camera frame at ``t`` while the screen
+    shows ``prompt`` and paints ``screen_rgb`` (the contract of the face modality's
+    ``drive``); ``analyser`` is a ``LivenessAnalyser``, ``matcher`` a ``FaceMatcher``.
+    Every ``every``-th frame of a live session is quality-checked and the best usable
+    one is extracted. ``seed`` fixes the challenges (tests); by default each session
+    draws fresh ones.
+    """
+
+    def __init__(self, grab: Callable, analyser, matcher, seed: int | None = None,
+                 fps: float = 15.0, every: int = 5):
+        self.grab, self.analyser, self.matcher = grab, analyser, matcher
+        self.seed, self.fps, self.every = seed, fps, every
+
+    def capture(self, purpose: str, attempt: int):
+        import secrets
+
+        from ..biometrics.face.interface import NoUsableFace
+        from ..biometrics.face.liveness import LivenessSession, drive
+        from ..flows.actions import FaceCaptured
+
+        frames: list[np.ndarray] = []
+
+        def grab(t, prompt, colour):
+            frames.append(image := self.grab(t, prompt, colour))
+            return image
+
+        seed = self.seed if self.seed is not None else secrets.randbits(32)
+        verdict = drive(LivenessSession(seed=seed), self.analyser, grab, fps=self.fps)
+        if not verdict.live:
+            return FaceCaptured(None, False, liveness_reason=verdict.reason)
+        best, best_q = None, -1.0
+        for image in frames[::self.every]:
+            report = self.matcher.quality(image)
+            if report.usable and report.score > best_q:
+                best, best_q = image, report.score
+        if best is None:
+            return FaceCaptured(None, True, failure="poor_quality")
+        try:
+            return FaceCaptured(self.matcher.extract(best), True, quality=best_q)
+        except NoUsableFace as exc:
+            return FaceCaptured(None, True, failure=exc.reason, quality=best_q)

