@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     manifest["manifest_version"] = 1
     training = {
         "data": "synthetic only: hw_sim.fingerprints masters (identities "
-                f"{TRAIN_BASE}..{TRAIN_BASE + n_masters // 10}, ten fingers each, "
+                f"{TRAIN_BASE}..{TRAIN_BASE + (n_masters - 1) // 10}, ten fingers each, "
                 f"{n_masters} masters), impressions under all conditions "
                 f"{list(CONDITIONS)}, augmented (rotation, scale 0.88-1.15, crop, blur, gamma, "
                 "contrast, illumination gradient, noise); no real fingerprints",
@@ -102,8 +102,9 @@ def main(argv: list[str] | None = None) -> None:
             "version": args.version + ("" if name == "fingerprint" else "-float"),
             "input": {"shape": [1, SIZE[0], SIZE[1], 1], "resizable": True, "align": 8,
                       "dtype": "int8" if name == "fingerprint" else "float32",
-                      "preprocessing": "500 dpi, 255 - image, local normalisation (19 px box) "
-                                       "x 0.5, clipped to [-1, 1] (preprocess.normalise)"},
+                      "preprocessing": "500 dpi, faint captures contrast-stretched, 255 - image, "
+                                       "local normalisation (19 px box) x 0.5, clipped to "
+                                       "[-1, 1] (preprocess.stretch, preprocess.normalise)"},
             "output": {"stride": 4, "channels": ["segmentation", "minutia_heat", "offset_x",
                                                  "offset_y", "dir_cos", "dir_sin",
                                                  "orient_cos2", "orient_sin2"]},
