@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from hw_sim.fingerprints import CONDITIONS, impression
 from hw_sim.fingerprints.conditions import mixed_condition
 from hw_sim.fingerprints.quality import (
-    centre_crop,
     grey_histogram,
     measure,
     to_500dpi,
 )
+from kiosk.biometrics.fingerprint.preprocess import centre_crop
 
 REAL_SETS = {  # folder: dpi (see shared/data/README.md)
     "fvc2000_db1_b": 500.0,
@@ -70,7 +70,7 @@ def load_real(folder: Path, dpi: float, fingers: int, impressions: int):
             img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
             if img is None:
                 continue
-            images.append(centre_crop(to_500dpi(img, dpi), FRAME))
+            images.append(centre_crop(to_500dpi(img, dpi), FRAME[1], FRAME[0]))
             labels.append(f)
     return images, labels
 

@@ -20,6 +20,7 @@ from . import codec
 from .codec import Packet
 from .errors import (
     GarbageBytes,
+    NoFinger,
     ProtocolError,
     ReceiveError,
     SensorDisconnected,
@@ -417,8 +418,6 @@ class R30xSensor:
 
     def wait_for_finger(self, timeout: float = 10.0, poll: float = 0.05) -> None:
         """Repeat GenImg until a finger is captured; NoFinger after ``timeout``."""
-        from .errors import NoFinger
-
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -465,6 +464,8 @@ class R30xSensor:
         if len(data) != CHAR_FILE_SIZE:
             raise ValueError(f"a character file is {CHAR_FILE_SIZE} bytes, got {len(data)}")
         for attempt in range(self.retries + 1):
+            if attempt:
+                self.stats["retries"] += 1
             self._transact(Instruction.DOWN_CHAR, _buffer(buffer), data_out=bytes(data))
             if not verify:
                 return
@@ -473,7 +474,6 @@ class R30xSensor:
                     return
             except UploadError:
                 pass  # nothing arrived in the buffer: send again
-            self.stats["retries"] += attempt < self.retries
         raise ReceiveError("the character file did not arrive intact at the sensor")
 
     def match(self) -> MatchResult:

@@ -50,14 +50,15 @@ class SensorReplyError(SensorError):
     """The sensor answered with a confirmation code other than OK."""
 
     code: int = Code.UNDEFINED_ERROR
+    default_message = ""
     hint = "retry; if it persists run 'kiosk sensor selftest'"
 
     def __init__(self, message: str | None = None, hint: str | None = None,
                  code: int | None = None):
         if code is not None:
             self.code = code
-        name = _code_name(self.code)
-        super().__init__(message or f"sensor replied {name} (0x{self.code:02X})", hint)
+        fallback = f"sensor replied {_code_name(self.code)} (0x{self.code:02X})"
+        super().__init__(message or self.default_message or fallback, hint)
 
 
 def _code_name(code: int) -> str:
@@ -68,11 +69,8 @@ def _code_name(code: int) -> str:
 
 
 def _reply(name: str, code: Code, message: str, hint: str) -> type[SensorReplyError]:
-    cls = type(name, (SensorReplyError,), {"code": int(code), "hint": hint, "__doc__": message})
-    cls.__init__ = lambda self, m=None, h=None, c=None: SensorReplyError.__init__(  # type: ignore[method-assign]
-        self, m or message, h, c
-    )
-    return cls
+    return type(name, (SensorReplyError,), {
+        "code": int(code), "hint": hint, "default_message": message, "__doc__": message})
 
 
 PacketReceiveError = _reply(

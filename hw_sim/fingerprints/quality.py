@@ -79,15 +79,3 @@ def to_500dpi(img: np.ndarray, dpi: float) -> np.ndarray:
     s = 500.0 / dpi
     size = (round(img.shape[1] * s), round(img.shape[0] * s))
     return cv2.resize(img, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
-
-
-def centre_crop(img: np.ndarray, size: tuple[int, int] = (288, 256), fill: int = 255):
-    """Centre crop to ``size`` (h, w), padding with ``fill`` where the image is smaller."""
-    h, w = size
-    out = np.full(size, fill, np.uint8)
-    ih, iw = img.shape
-    sy, sx = max(0, (ih - h) // 2), max(0, (iw - w) // 2)
-    dy, dx = max(0, (h - ih) // 2), max(0, (w - iw) // 2)
-    ch, cw = min(h, ih), min(w, iw)
-    out[dy : dy + ch, dx : dx + cw] = img[sy : sy + ch, sx : sx + cw]
-    return out

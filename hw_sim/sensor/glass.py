@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from firmware_bridge.r30x.protocol import IMAGE_HEIGHT, IMAGE_WIDTH
+from kiosk.biometrics.fingerprint.preprocess import centre_crop
 
 ImageSource = Callable[[int], np.ndarray]  # capture number -> image
 
@@ -20,20 +21,15 @@ ImageSource = Callable[[int], np.ndarray]  # capture number -> image
 def fit_to_sensor(image: np.ndarray) -> np.ndarray:
     """Centre-crop or pad (white) any greyscale/RGB image to the 288x256 window."""
     img = np.asarray(image)
+    if img.shape == (IMAGE_HEIGHT, IMAGE_WIDTH) and img.dtype == np.uint8:
+        return img  # the common case (every synthetic capture): nothing to copy
     if img.ndim == 3:
         img = img[..., :3].mean(axis=2)
     if img.ndim != 2 or img.size == 0:
         raise ValueError(f"not an image: shape {img.shape}")
     if img.dtype != np.uint8:
         img = np.clip(img, 0, 255).astype(np.uint8)
-    out = np.full((IMAGE_HEIGHT, IMAGE_WIDTH), 255, np.uint8)
-    h, w = img.shape
-    sy, sx = max(0, (h - IMAGE_HEIGHT) // 2), max(0, (w - IMAGE_WIDTH) // 2)
-    crop = img[sy : sy + IMAGE_HEIGHT, sx : sx + IMAGE_WIDTH]
-    ch, cw = crop.shape
-    oy, ox = (IMAGE_HEIGHT - ch) // 2, (IMAGE_WIDTH - cw) // 2
-    out[oy : oy + ch, ox : ox + cw] = crop
-    return out
+    return centre_crop(img, IMAGE_WIDTH, IMAGE_HEIGHT)
 
 
 def synthetic_finger(identity: int, finger: int = 0, condition: str = "normal",

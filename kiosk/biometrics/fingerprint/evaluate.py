@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import metrics
 from .interface import FingerprintMatcher, NoUsableFingerprint
+from .preprocess import centre_crop
 
 NAME = re.compile(r"^(?P<finger>[^_]+)_(?P<impression>\d+)\.(png|tif|tiff|bmp)$", re.IGNORECASE)
 
@@ -48,17 +49,6 @@ def pairs(samples: list[tuple[str, int, Path]]) -> tuple[list, list]:
     for a, b in itertools.combinations(range(len(samples)), 2):
         (gen if samples[a][0] == samples[b][0] else imp).append((a, b))
     return gen, imp
-
-
-def centre_crop(image: np.ndarray, width: int, height: int, fill: int = 255) -> np.ndarray:
-    """Centre ``width`` x ``height`` window; white where the image is smaller."""
-    h, w = image.shape
-    out = np.full((height, width), fill, np.uint8)
-    sy, sx = max(0, (h - height) // 2), max(0, (w - width) // 2)
-    dy, dx = max(0, (height - h) // 2), max(0, (width - w) // 2)
-    ch, cw = min(h, height), min(w, width)
-    out[dy:dy + ch, dx:dx + cw] = image[sy:sy + ch, sx:sx + cw]
-    return out
 
 
 def load_image(path: Path) -> np.ndarray:

@@ -147,3 +147,14 @@ def assess(image: np.ndarray) -> tuple[float, bool, Guidance, dict]:
     elif frac < 0.2:
         guide = Guidance.CENTRE_FINGER
     return score, True, guide, details
+
+
+def centre_crop(image: np.ndarray, width: int, height: int, fill: int = 255) -> np.ndarray:
+    """Centre ``width`` x ``height`` window; white where the image is smaller."""
+    h, w = image.shape
+    out = np.full((height, width), fill, np.uint8)
+    sy, sx = max(0, (h - height) // 2), max(0, (w - width) // 2)
+    dy, dx = max(0, (height - h) // 2), max(0, (width - w) // 2)
+    ch, cw = min(h, height), min(w, width)
+    out[dy:dy + ch, dx:dx + cw] = image[sy:sy + ch, sx:sx + cw]
+    return out

@@ -28,8 +28,8 @@ MOSQUITTO_PASSWD = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passw
 def free_port() -> int:
     """A free port below the kernel's ephemeral range: a port from that range can be
     taken by an outgoing connection between our check and mosquitto's (re)start."""
-    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0]) \
-        if Path("/proc/sys/net/ipv4/ip_local_port_range").exists() else 32768
+    ranges = Path("/proc/sys/net/ipv4/ip_local_port_range")
+    low = int(ranges.read_text().split()[0]) if ranges.exists() else 32768
     rng = random.SystemRandom()
     for _ in range(200):
         port = rng.randrange(max(1024, low - 12000), low)
