@@ -1,9 +1,9 @@
-"""``kiosk enroll --nik N``: officer-run fingerprint enrolment."""
+"""``kiosk enroll --nik N``: officer-run enrolment of fingerprints and (with a camera) the face."""
 
 from __future__ import annotations
 
 from ..flows import actions as A
-from ..flows.enrol import FINGER_FAILED_CHOICES, EnrolConfig, EnrolFlow
+from ..flows.enrol import FACE_FAILED_CHOICES, FINGER_FAILED_CHOICES, EnrolConfig, EnrolFlow
 from ..roster.nik import InvalidNik, validate_nik
 from .common import EXIT_USAGE, CliError
 from .coredata import (
@@ -18,13 +18,15 @@ from .coredata import (
     printer,
     report,
 )
+from .face_options import add_face_options, face_printer, opened_faces
 
 
 def register(sub) -> None:
     p = sub.add_parser("enroll", help="enrol a recipient's (or officer's) fingerprints",
                        description="Officer-run enrolment: the officer signs in with their own "
                                    "finger, then several impressions of at least two fingers "
-                                   "are taken and checked against everyone enrolled. Exit 0 "
+                                   "are taken and checked against everyone enrolled; with a "
+                                   "camera (--sim-face), then a live face. Exit 0 "
                                    "enrolled, 1 refused/flagged/referred, 6 storage error.")
     p.add_argument("--nik", required=True)
     p.add_argument("--fingers", type=int, default=2, help="fingers to enrol (default 2)")
@@ -39,10 +41,15 @@ def register(sub) -> None:
                         "or skip without a terminal)")
     p.add_argument("--keep-image", action="store_true",
                    help="keep the last image of an unreadable finger as evidence (encrypted)")
+    p.add_argument("--on-failed-face", choices=FACE_FAILED_CHOICES,
+                   help="when no usable live face comes: try again, record it as unusable (an "
+                        "officer-signed exception), or skip it (default: ask, or skip without "
+                        "a terminal)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     add_matcher_option(p)
     add_data_options(p)
     add_device_options(p)
+    add_face_options(p)
     p.set_defaults(func=cmd_enroll)
 
 
@@ -75,6 +82,12 @@ def cmd_enroll(args) -> int:
         print(label)
 
     def officer(req: A.RequestOfficerChoice):
+        if req.question == "face_failed":
+            choice = args.on_failed_face
+            if choice is None:
+                choice = ask_choice("face failed", req.choices) if interactive() else "skip"
+            note = "recorded by officer" if choice == "unusable" else None
+            return A.OfficerChoice(choice or "skip", note=note)
         choice = args.on_failed_finger
         if choice is None:
             # Without a terminal nobody signs an exception: skip, never except by default.
@@ -84,11 +97,16 @@ def cmd_enroll(args) -> int:
                                            keep_image=args.keep_image)
         return A.OfficerChoice(choice or "skip")
 
-    with opened_store(args) as store, opened_fingers(args, "enrol") as fingers:
-        flow = EnrolFlow(matcher, config)
-        session = Session(store, fingers, ask_officer=officer, show=printer(args.json))
+    with opened_store(args) as store, opened_fingers(args, "enrol") as fingers, \
+            opened_faces(args) as (face_matcher, faces):
+        flow = EnrolFlow(matcher, config, face_matcher=face_matcher)
+        session = Session(store, fingers, faces=faces, ask_officer=officer,
+                          show=face_printer(printer(args.json), args.json))
         result = session.run(_WithMissing(flow, missing), A.Start(args.nik))
-        return report(result, args.json, {"matcher": matcher.version})
+        extra = {"matcher": matcher.version}
+        if face_matcher is not None:
+            extra.update(face_matcher=face_matcher.version, face=flow.s.face)
+        return report(result, args.json, extra)
 
 
 class _WithMissing:

@@ -20,13 +20,15 @@ from .coredata import (
     printer,
     report,
 )
+from .face_options import add_face_options, face_printer, opened_faces
 
 
 def register(sub) -> None:
     p = sub.add_parser("verify", help="verify a recipient and record the claim",
                        description="Eligibility first, then fingers (each with a retry budget), "
-                                   "then the officer. Exit 0 accepted, 1 rejected/referred/"
-                                   "cancelled, 6 storage error (nothing recorded).")
+                                   "then the face (with a camera: --sim-face), then the "
+                                   "officer. Exit 0 accepted, 1 rejected/referred/cancelled, "
+                                   "6 storage error (nothing recorded).")
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--nik", help="the NIK the person states")
     who.add_argument("--identify", action="store_true",
@@ -40,6 +42,7 @@ def register(sub) -> None:
     add_matcher_option(p)
     add_data_options(p)
     add_device_options(p)
+    add_face_options(p)
     p.set_defaults(func=cmd_verify)
 
 
@@ -71,10 +74,16 @@ def cmd_verify(args) -> int:
                            EXIT_USAGE)
         if not args.json:
             print(f"{label}; {args.programme} {period}")
-        with opened_fingers(args, "verify") as fingers:
-            session = Session(store, fingers, ask_nik=nik_answerer(),
-                              ask_officer=officer_answerer(args), show=printer(args.json))
-            flow = VerifyFlow(matcher, VerifyConfig(match_attempts=args.attempts))
+        with opened_fingers(args, "verify") as fingers, \
+                opened_faces(args) as (face_matcher, faces):
+            session = Session(store, fingers, faces=faces, ask_nik=nik_answerer(),
+                              ask_officer=officer_answerer(args),
+                              show=face_printer(printer(args.json), args.json))
+            flow = VerifyFlow(matcher, VerifyConfig(match_attempts=args.attempts),
+                              face_matcher=face_matcher)
             result = session.run(flow, A.Start(args.nik, args.programme, period,
                                                identify=args.identify))
-        return report(result, args.json, {"matcher": matcher.version, "period": period})
+        extra = {"matcher": matcher.version, "period": period}
+        if face_matcher is not None:
+            extra["face_matcher"] = face_matcher.version
+        return report(result, args.json, extra)

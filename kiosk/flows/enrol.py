@@ -1,18 +1,24 @@
 """Enrolment (officer-run): several impressions of at least two fingers, checked for
-quality, consistency and duplicates, with officer-signed exceptions.
+quality, consistency and duplicates, with officer-signed exceptions; then, when a face
+matcher is configured, a live face.
 
 States::
 
     idle -> loading_record -> loading_officers -> officer_auth -> loading_gallery
          -> capturing (finger by finger) <-> awaiting_officer (a finger failed)
+         -> face_capturing <-> face_awaiting_officer (no usable live face)
          -> committing -> done | failed
 
 The same finger already enrolled under another NIK stops the enrolment as
 ``flagged`` (nothing is stored; the hub reviews it). A finger that cannot be
 enrolled is retried, or recorded by the officer as missing or unreadable,
 optionally keeping the last image as evidence (the only case a raw image is
-stored, encrypted). The very first officer of a device enrols without another
-officer's sign-in ("bootstrap"); everyone else needs an officer.
+stored, encrypted). The face step comes only when the fingers would be enrolled: a
+liveness session whose best frame becomes the face template; when none comes after
+``face_attempts`` sessions, the officer retries, records the face as unusable (an
+exception under the face slot, signed with the enrolment) or skips it. The very first
+officer of a device enrols without another officer's sign-in ("bootstrap"); everyone
+else needs an officer.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..roster.nik import InvalidNik, validate_nik
+from ..storage.templates import FACE_SLOT
 from . import actions as A
 from .base import COMMITTING, DONE, LOADING_OFFICERS, OFFICER_AUTH, BaseState, Flow
 from .biometric import assess, search
@@ -34,10 +41,13 @@ LOADING_RECORD = "loading_record"
 LOADING_GALLERY = "loading_gallery"
 CAPTURING = "capturing"
 AWAITING_OFFICER = "awaiting_officer"
+FACE_CAPTURING = "face_capturing"
+FACE_AWAITING_OFFICER = "face_awaiting_officer"
 
 STATES = (IDLE, LOADING_RECORD, LOADING_OFFICERS, OFFICER_AUTH, LOADING_GALLERY, CAPTURING,
-          AWAITING_OFFICER, COMMITTING, DONE, "failed")
+          AWAITING_OFFICER, FACE_CAPTURING, FACE_AWAITING_OFFICER, COMMITTING, DONE, "failed")
 FINGER_FAILED_CHOICES = ("retry", "unreadable", "skip")
+FACE_FAILED_CHOICES = ("retry", "unusable", "skip")
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,9 @@ class EnrolConfig:
     fingers_to_try: int = 4
     officer_attempts: int = 4
     order: tuple[int, ...] = PREFERENCE
+    # Liveness sessions without a usable live face before asking the officer (each takes
+    # about ten seconds of the person's time).
+    face_attempts: int = 2
 
 
 @dataclass
@@ -64,15 +77,22 @@ class EnrolState(BaseState):
     qualities: dict = field(default_factory=dict)  # str(finger) -> mean quality
     exceptions: list[dict] = field(default_factory=list)
     bootstrap: bool = False
+    # Face step: None (not reached), capturing, enrolled, exception, skipped.
+    face: str | None = None
+    face_tries: int = 0
+    face_quality: float | None = None
+    face_note: str | None = None  # the officer's note on a face exception
 
 
 class EnrolFlow(Flow):
     State = EnrolState
     kind = ENROLMENT
 
-    def __init__(self, matcher, config: EnrolConfig | None = None):
+    def __init__(self, matcher, config: EnrolConfig | None = None, face_matcher=None):
         super().__init__(matcher)
         self.config = config or EnrolConfig()
+        self.face_matcher = face_matcher  # None: no face step
+        self._face: bytes | None = None
         self.officer_attempts = self.config.officer_attempts
         self._record: A.SubjectRecord | None = None
         self._gallery: tuple[A.GalleryEntry, ...] = ()
@@ -130,10 +150,10 @@ class EnrolFlow(Flow):
     def _next_finger(self, prompts: list | None = None) -> list:
         prompts = prompts or []
         if len(self.s.enrolled) >= self.config.target_fingers:
-            return self._complete()
+            return self._complete(prompts)
         left = [f for f in self.config.order if f not in self.s.done]
         if not left or len(self.s.done) >= self.config.fingers_to_try:
-            return self._complete()
+            return self._complete(prompts)
         self.s.finger, self.s.captures = left[0], 0
         self._impressions, self._last_image = [], None
         self.s.state = CAPTURING
@@ -247,12 +267,62 @@ class EnrolFlow(Flow):
     _on_capturing_finish = _finish_early
     _on_awaiting_officer_finish = _finish_early
 
-    def _complete(self) -> list:
-        if len(self.s.enrolled) >= self.config.target_fingers:
+    def _complete(self, prompts: list | None = None) -> list:
+        """The fingers are done: the face step (once, when configured), then the decision."""
+        enrolled = len(self.s.enrolled) >= self.config.target_fingers
+        if (enrolled or self.s.exceptions) and self.face_matcher is not None \
+                and self.s.face is None:
+            return self._face_start(prompts or [])
+        if enrolled:
             return self._finish(ENROLLED, "enrolled")
         if self.s.exceptions:
             return self._finish(ENROLLED, "enrolled_with_exceptions")
         return self._finish(REFERRED, "enrolment_incomplete")
+
+    # ---- the face -----------------------------------------------------------------------------
+    def _face_start(self, prompts: list) -> list:
+        self.s.face, self.s.face_tries, self._face = "capturing", 0, None
+        self.s.state = FACE_CAPTURING
+        return [*prompts, self._say("enrol_face"), A.RequestFaceCapture("enrol", 1)]
+
+    def _on_face_capturing_face_captured(self, ev: A.FaceCaptured) -> list:
+        self.s.face_tries += 1
+        if ev.live and ev.template is not None:
+            self._attempt("enrol_face", None, "face_enrolled", ev.quality)
+            self._face, self.s.face, self.s.face_quality = ev.template, "enrolled", ev.quality
+            return self._complete([self._say("enrol_face_done")])
+        if ev.failure is None and not ev.live:  # a photo, a screen, or a challenge not done
+            reason = f"liveness_failed:{ev.liveness_reason or 'not_live'}"
+        else:
+            reason = f"capture_failed:{ev.failure or 'no_face'}"
+        self._attempt("enrol_face", None, reason, ev.quality)
+        # Without a camera, trying again only keeps the person waiting.
+        if ev.failure == "camera_unavailable" or self.s.face_tries >= self.config.face_attempts:
+            self.s.state = FACE_AWAITING_OFFICER
+            return [self._say("enrol_face_failed", "officer"),
+                    A.RequestOfficerChoice("face_failed", FACE_FAILED_CHOICES,
+                                           finger=FACE_SLOT)]
+        return [self._say("enrol_face_again"), A.RequestFaceCapture("enrol", self.s.face_tries + 1)]
+
+    def _on_face_awaiting_officer_officer_choice(self, ev: A.OfficerChoice) -> list:
+        self._check_choice(ev, FACE_FAILED_CHOICES)
+        if ev.choice == "retry":
+            self.s.face_tries = 0
+            self.s.state = FACE_CAPTURING
+            return [self._say("enrol_face"), A.RequestFaceCapture("enrol", 1)]
+        if ev.choice == "unusable":
+            self.s.face, self.s.face_note = "exception", ev.note
+        else:
+            self.s.face = "skipped"
+        return self._complete()
+
+    def _face_finish(self, ev: A.Finish) -> list:
+        """The officer ends the face step: no face (nothing recorded), then the decision."""
+        self.s.face = "skipped"
+        return self._complete()
+
+    _on_face_capturing_finish = _face_finish
+    _on_face_awaiting_officer_finish = _face_finish
 
     def _decision_for(self, outcome: str, reason: str, **kw) -> Decision:
         d = super()._decision_for(outcome, reason, modality="fingerprint", **kw)
@@ -267,6 +337,13 @@ class EnrolFlow(Flow):
                     e["finger"], e["kind"], e["note"],
                     None if image is None else np.ascontiguousarray(image, np.uint8).tobytes(),
                     None if image is None else tuple(image.shape)))
+            if self._face is not None:
+                d.face_template, d.face_model = self._face, self.face_matcher.version
+            if self.s.face == "exception":
+                d.exceptions.append(FingerExc(FACE_SLOT, "unusable", self.s.face_note))
+        if self.s.face is not None:
+            d.detail["face_step"] = {"result": self.s.face, "tries": self.s.face_tries,
+                                     "quality": self.s.face_quality}
         if self.s.bootstrap:
             d.detail["bootstrap"] = True
         d.detail["fingers_tried"] = list(self.s.done)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..biometrics.fingerprint.interface import Guidance
 from ..roster.eligibility import explain
+from ..storage.templates import FACE_SLOT  # the face's "finger" in templates and exceptions
 
 FINGERS: dict[int, tuple[str, str]] = {
     0: ("ibu jari kanan", "right thumb"), 1: ("telunjuk kanan", "right index"),
@@ -21,6 +22,8 @@ FINGERS: dict[int, tuple[str, str]] = {
 def finger_name(finger: int | None, english: bool = False) -> str:
     if finger is None:
         return "any finger" if english else "salah satu jari"
+    if finger == FACE_SLOT:
+        return "face" if english else "wajah"
     return FINGERS[finger][1 if english else 0]
 
 
@@ -74,6 +77,15 @@ PROMPTS: dict[str, tuple[str, str]] = {
                             "tidak terbaca.",
                             "officer: the {finger_en} could not be enrolled; retry or record "
                             "an exception"),
+    "enrol_face": ("Lihat ke kamera dan ikuti petunjuk di layar untuk merekam wajah.",
+                   "face enrolment: look at the camera and follow the prompts"),
+    "enrol_face_again": ("Wajah belum terekam. Lihat lagi ke kamera dan ikuti petunjuk.",
+                         "no usable live face yet; look at the camera again"),
+    "enrol_face_done": ("Wajah berhasil direkam.", "face enrolled"),
+    "enrol_face_failed": ("Petugas: wajah sulit direkam. Coba lagi, catat sebagai tidak dapat "
+                          "dipakai, atau lewati.",
+                          "officer: the face could not be enrolled; retry, record an "
+                          "exception, or skip"),
     "finish_needs_exception": ("Petugas: catat alasan jari yang tidak direkam sebelum selesai.",
                                "officer: record an exception before finishing with fewer "
                                "fingers"),

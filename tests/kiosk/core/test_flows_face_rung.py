@@ -1,14 +1,15 @@
-"""The face rung of the verification ladder, with fake matchers (deterministic scores).
+"""The face rung of the verification ladder and the face step of enrolment, with fake
+matchers (deterministic scores), then through the CLI with the real face models.
 
 Fingers are tiny arrays whose first pixel names the person (0: worn, unusable);
-face templates are one byte naming the person. The flow is driven by hand, then
-once through the store and the runtime Session.
+face templates are one byte naming the person. The flows are driven by hand, then
+through the store and the runtime Session.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from core_fixtures import ANI, PERIOD
+from core_fixtures import ANI, EKO, PERIOD
 
 from kiosk.biometrics.fingerprint.interface import Guidance, NoUsableFingerprint, QualityReport
 from kiosk.flows import actions as A
@@ -38,6 +39,9 @@ class FakeFingers:
 
     def compare(self, probe, reference):
         return 1.0 if probe == reference else 0.1
+
+    def merge(self, templates):
+        return templates[0]
 
 
 class FakeFace:
@@ -294,3 +298,132 @@ def test_simulated_person_through_the_camera_and_real_face_matcher(store, monkey
     assert ev["score"] >= matcher.verify_threshold and ev["ladder"][-1] == {
         "rung": "face", "status": "used", "reason": None}
     assert ev["attempts"][-1]["r"] == "match"
+
+
+# ---- enrolment: the face step -------------------------------------------------------------------
+def to_face_step(face=None, config=None):
+    """The device's first officer (no sign-in) enrols fingers 1 and 6, three impressions each."""
+    from kiosk.flows.enrol import EnrolConfig, EnrolFlow
+
+    flow = EnrolFlow(FakeFingers(), config or EnrolConfig(order=(1, 6)), face_matcher=face)
+    flow.step(A.Start(EKO))
+    flow.step(A.RecordLoaded(A.SubjectRecord(EKO, False, name="Eko", officer_id="OFF-1")))
+    flow.step(A.OfficersLoaded(()))
+    flow.step(A.GalleryLoaded(()))
+    for f in (1, 6):
+        for _ in range(3):
+            actions = flow.step(A.FingerCaptured(finger(10 + f)))
+    return flow, actions
+
+
+def test_enrolment_takes_a_live_face_after_the_fingers():
+    flow, actions = to_face_step(FakeFace())
+    assert flow.state == "face_capturing"
+    assert [a.code for a in actions[:-1]] == ["enrol_finger_done", "enrol_face"]
+    assert actions[-1] == A.RequestFaceCapture("enrol", 1)
+    (commit,) = flow.step(A.FaceCaptured(b"\x07", True, quality=0.8))
+    d = commit.decision
+    assert (d.outcome, d.reason, d.modality) == ("enrolled", "enrolled", "fingerprint")
+    assert (d.face_template, d.face_model) == (b"\x07", "fake-face-1")
+    assert d.detail["face_step"] == {"result": "enrolled", "tries": 1, "quality": 0.8}
+    assert d.attempts[-1].purpose == "enrol_face" and d.attempts[-1].result == "face_enrolled"
+    assert d.summary()["face_enrolled"] and "face_template" not in d.summary()
+
+
+def test_enrolment_without_face_matcher_or_enough_fingers_has_no_face_step():
+    from kiosk.flows.enrol import EnrolConfig
+
+    flow, actions = to_face_step(None)
+    assert actions[-1].kind == "commit" and actions[-1].decision.face_template is None
+    assert "face_step" not in actions[-1].decision.detail
+    # Nothing to enrol (both fingers skipped, no exception): no face is taken either.
+    from kiosk.flows.enrol import EnrolFlow
+
+    flow = EnrolFlow(FakeFingers(), EnrolConfig(order=(1, 6), captures_per_finger=1),
+                     face_matcher=FakeFace())
+    flow.step(A.Start(EKO))
+    flow.step(A.RecordLoaded(A.SubjectRecord(EKO, False, officer_id="OFF-1")))
+    flow.step(A.OfficersLoaded(()))
+    flow.step(A.GalleryLoaded(()))
+    for _ in range(2):
+        flow.step(A.FingerCaptured(finger(WORN)))
+        actions = flow.step(A.OfficerChoice("skip"))
+    assert actions[-1].decision.reason == "enrolment_incomplete"
+
+
+def test_no_live_face_goes_to_the_officer_who_records_an_exception():
+    flow, _ = to_face_step(FakeFace())
+    actions = flow.step(A.FaceCaptured(None, False, liveness_reason="flat"))
+    assert [a.kind for a in actions] == ["prompt", "request_face_capture"]
+    assert actions[-1] == A.RequestFaceCapture("enrol", 2)
+    actions = flow.step(A.FaceCaptured(None, True, failure="poor_quality"))
+    assert actions[-1].kind == "request_officer_choice" and actions[-1].question == "face_failed"
+    assert actions[0].audience == "officer" and flow.state == "face_awaiting_officer"
+    # The officer tries once more, then records the face as unusable.
+    assert flow.step(A.OfficerChoice("retry"))[-1] == A.RequestFaceCapture("enrol", 1)
+    flow.step(A.FaceCaptured(None, False, liveness_reason="no_blink"))
+    flow.step(A.FaceCaptured(None, False, liveness_reason="no_blink"))
+    (commit,) = flow.step(A.OfficerChoice("unusable", note="katarak, mata tertutup"))
+    d = commit.decision
+    assert (d.outcome, d.reason, d.face_template) == ("enrolled", "enrolled", None)
+    assert [(e.finger, e.kind, e.note) for e in d.exceptions] == [
+        (FACE_SLOT, "unusable", "katarak, mata tertutup")]
+    assert d.detail["face_step"]["result"] == "exception"
+    assert [a.result for a in d.attempts if a.purpose == "enrol_face"] == [
+        "liveness_failed:flat", "capture_failed:poor_quality", "liveness_failed:no_blink",
+        "liveness_failed:no_blink"]
+
+
+def test_without_a_camera_the_officer_is_asked_at_once_and_may_skip():
+    flow, _ = to_face_step(FakeFace())
+    actions = flow.step(A.FaceCaptured(None, False, failure="camera_unavailable"))
+    assert actions[-1].kind == "request_officer_choice"
+    (commit,) = flow.step(A.OfficerChoice("skip"))
+    d = commit.decision
+    assert d.face_template is None and d.exceptions == []
+    assert d.detail["face_step"]["result"] == "skipped"
+    flow, _ = to_face_step(FakeFace())
+    (commit,) = flow.step(A.Finish())  # the officer ends the face step
+    assert commit.decision.detail["face_step"]["result"] == "skipped"
+
+
+class EnrolSensor:
+    """Each finger of the person has its own (fake) print."""
+
+    def capture(self, purpose, finger_, attempt):
+        return finger(10 + finger_)
+
+
+def test_face_enrolled_through_the_session_then_verified(store):
+    from kiosk.flows.enrol import EnrolConfig, EnrolFlow
+    from kiosk.runtime.session import Session
+
+    camera = FakeCamera(A.FaceCaptured(b"\x07", True, quality=0.7))
+    session = Session(store, EnrolSensor(), faces=camera)
+    result = session.run(EnrolFlow(FakeFingers(), EnrolConfig(order=(1, 6)),
+                                   face_matcher=FakeFace()), A.Start(EKO))
+    assert (result.outcome, result.reason) == ("enrolled", "enrolled")
+    ev = store.event(result.event_id)
+    assert ev["detail"]["face"] == {"model": "fake-face-1"}
+    assert ev["detail"]["face_step"]["result"] == "enrolled"
+    assert camera.asked == [("enrol", 1)]
+    assert store.face(EKO, FakeFace.version) == A.FingerTemplate(FACE_SLOT, "ok", b"\x07")
+    raw = store.db.query("SELECT blob FROM templates WHERE nik = ? AND finger = ?",
+                         (EKO, FACE_SLOT))[0][0]
+    assert bytes(raw) != b"\x07" and len(raw) > 16  # sealed, not the template itself
+
+
+def test_face_exception_stored_with_the_officer(store):
+    from kiosk.flows.enrol import EnrolConfig, EnrolFlow
+    from kiosk.runtime.session import Session
+
+    session = Session(store, EnrolSensor(), faces=None,
+                      ask_officer=lambda req: A.OfficerChoice("unusable", note="luka bakar"))
+    result = session.run(EnrolFlow(FakeFingers(), EnrolConfig(order=(1, 6)),
+                                   face_matcher=FakeFace()), A.Start(EKO))
+    assert (result.outcome, result.reason) == ("enrolled", "enrolled")
+    assert store.exceptions(EKO) == [(FACE_SLOT, "unusable", "bootstrap", "luka bakar", False)]
+    assert store.face(EKO, FakeFace.version) is None
+    ev = store.event(result.event_id)
+    assert ev["detail"]["exceptions"] == [{"finger": FACE_SLOT, "kind": "unusable",
+                                           "note": "luka bakar", "image_kept": False}]
