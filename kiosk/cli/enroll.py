@@ -18,7 +18,7 @@ from .coredata import (
     printer,
     report,
 )
-from .face_options import add_face_options, face_printer, opened_faces
+from .face_options import add_face_options, check_face_options, face_printer, opened_faces
 
 
 def register(sub) -> None:
@@ -75,6 +75,7 @@ def cmd_enroll(args) -> int:
     if not 1 <= args.fingers <= 10 or not 2 <= args.impressions <= 4:
         raise CliError("--fingers must be 1..10 and --impressions 2..4", EXIT_USAGE)
     missing = _missing(args.missing)
+    check_face_options(args)
     matcher, label = choose_matcher(args.matcher)
     config = EnrolConfig(target_fingers=args.fingers, impressions=args.impressions,
                          fingers_to_try=max(args.try_fingers, args.fingers))

@@ -64,18 +64,23 @@ def _actor(args, matcher):
     return LiveActor(still, geo, seed=seed)
 
 
-@contextlib.contextmanager
-def opened_faces(args) -> Iterator[tuple[object | None, object | None]]:
-    """(face matcher, face source) for the command; (None, None) when no face is asked for."""
+def check_face_options(args) -> None:
+    """Usage errors, before any device is opened."""
     if args.sim_face_attack and not args.sim_face:
         raise CliError("--sim-face-attack needs --sim-face IMAGE (whose photo is held up)",
                        EXIT_USAGE)
+    if args.sim_face and not args.sim:
+        raise CliError("--sim-face works with the simulator (--sim); a real camera needs the "
+                       "kiosk screen for its liveness check", EXIT_USAGE)
+
+
+@contextlib.contextmanager
+def opened_faces(args) -> Iterator[tuple[object | None, object | None]]:
+    """(face matcher, face source) for the command; (None, None) when no face is asked for."""
+    check_face_options(args)
     if not args.sim_face:
         yield None, None
         return
-    if not args.sim:
-        raise CliError("--sim-face works with the simulator (--sim); a real camera needs the "
-                       "kiosk screen for its liveness check", EXIT_USAGE)
     from hw_sim.camera.faces import ActorSource
 
     from ..biometrics.face.liveness import LivenessAnalyser

@@ -20,7 +20,7 @@ from .coredata import (
     printer,
     report,
 )
-from .face_options import add_face_options, face_printer, opened_faces
+from .face_options import add_face_options, check_face_options, face_printer, opened_faces
 
 
 def register(sub) -> None:
@@ -62,6 +62,7 @@ def cmd_verify(args) -> int:
             args.officer_reason not in OFFICER_REASONS[args.officer_decision]:
         raise CliError(f"--officer-reason for {args.officer_decision} must be one of: "
                        f"{', '.join(OFFICER_REASONS[args.officer_decision])}", EXIT_USAGE)
+    check_face_options(args)
     matcher, label = choose_matcher(args.matcher)
     with opened_store(args) as store:
         if args.identify and not store.policy().get("identify_by_finger"):

