@@ -2,8 +2,12 @@
 
 The hub signs the update, sends the manifest and the chunks (2,000 records each) on
 the device's roster topic; the kiosk's reporter stages every chunk in its database
-and applies the whole roster in one transaction once the last one checks out.
-Reported: transfer + apply time, bytes sent, and that the roster in force is the new one.
+and, once the last one checks out, builds the new roster in shadow tables and
+switches it in atomically. Meanwhile another connection records an event every
+50 ms, as the kiosk does for each decision (5 s busy timeout): its slowest write
+and its failures show how long a recipient would wait behind the roster update.
+Reported: transfer + apply time, bytes sent, the concurrent writes' latency, and
+that the roster in force is the new one.
 
     .venv/bin/python bench/mqtt_roster.py [--people 250000] [--json]
 """
@@ -64,6 +68,22 @@ def main() -> int:
         th = threading.Thread(target=rep.run, args=(stop,), daemon=True)
         th.start()
         time.sleep(1)
+        probe = KioskStore.open(paths)
+        waits: list[float] = []
+        failures: list[str] = []
+
+        def decisions():
+            while not stop.is_set():
+                t = time.perf_counter()
+                try:
+                    probe.record("probe")
+                    waits.append(time.perf_counter() - t)
+                except Exception as exc:  # counted: a decision that could not be recorded
+                    failures.append(str(exc))
+                time.sleep(0.05)
+
+        writer = threading.Thread(target=decisions, daemon=True)
+        writer.start()
         start = time.perf_counter()
         rid = hub.publish_roster(ident.device_id, envelope, chunks)
         reply = None
@@ -75,6 +95,9 @@ def main() -> int:
         elapsed = time.perf_counter() - start
         stop.set()
         th.join(30)
+        writer.join(10)
+        probe.close()
+        waits.sort()
         hub.stop()
         broker.stop()
         check = KioskStore.open(paths)
@@ -82,13 +105,18 @@ def main() -> int:
                   "mb_sent": round((len(envelope) + sum(map(len, chunks))) / 2**20, 1),
                   "build_s": round(build_s, 1), "transfer_and_apply_s": round(elapsed, 1),
                   "reply": reply, "roster_version": check.roster_version(),
+                  "concurrent_writes": len(waits), "concurrent_write_failures": len(failures),
+                  "concurrent_write_p50_ms": round(1000 * waits[len(waits) // 2], 1),
+                  "concurrent_write_max_ms": round(1000 * waits[-1], 1),
                   "recipients": check.db.query("SELECT count(*) FROM recipients")[0][0]}
     if args.json:
         print(json.dumps(result))
     else:
         for k, v in result.items():
             print(f"{k:22} {v}")
-    return 0 if result["recipients"] == args.people and result["roster_version"] == 1 else 1
+    ok = (result["recipients"] == args.people and result["roster_version"] == 1
+          and not failures)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

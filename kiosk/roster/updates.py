@@ -8,8 +8,9 @@ canonical JSON of the manifest with its Ed25519 key. A chunk is canonical JSON
 ``{"chunk": i, "records": [...]}``; its hash in the signed manifest vouches for it,
 so chunks can arrive separately and in any order (MQTT, later) and be staged
 until all are there. Nothing is applied until every chunk has arrived and checked
-out; then everything is applied in one transaction, with a ``roster_applied``
-event in the chain.
+out; then it is put in force atomically (a large one staged in shadow tables and
+switched in by one short transaction, ``storage/roster_tables.py``), with a
+``roster_applied`` event in the chain.
 
 As a file (``kiosk roster import``): JSON lines, the first ``{"manifest": ...,
 "signature": ...}``, then one chunk per line.
@@ -41,6 +42,7 @@ from ..security.crypto import (
     sha256_hex,
     verify_signature,
 )
+from ..storage import roster_tables
 
 log = logging.getLogger(__name__)
 
@@ -232,23 +234,51 @@ def parse_update(envelope: bytes, chunks: list[bytes],
 
 
 # ---- applying -------------------------------------------------------------------------------
-def apply_update(store, update: RosterUpdate) -> int:
-    """Apply atomically (version checks inside the transaction); returns the new version."""
+IN_PLACE_MAX = 2000  # a delta this small is applied in one transaction, in place
+BATCH = 5000  # records per transaction while a large update is staged
+
+
+def _in_force(conn) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'roster_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _check_version(m: Manifest, current: int) -> None:
+    if m.version <= current:
+        raise RosterRejected("stale", f"roster version {m.version} is not newer than "
+                             f"version {current} in force")
+    if m.kind == "delta" and m.base_version != current:
+        raise RosterRejected("out_of_sequence", f"delta applies to version "
+                             f"{m.base_version}, but version {current} is in force")
+
+
+def apply_update(store, update: RosterUpdate, *, batch: int = BATCH) -> int:
+    """Apply atomically (version checks inside the final transaction); the new version.
+
+    A small delta is written in place in one transaction. Anything larger is staged in
+    shadow tables ``batch`` records at a time and put in force by a rename
+    (``storage/roster_tables.py``), so decisions committed meanwhile never wait long.
+    """
     m = update.manifest
+    with store.db.read() as conn:
+        seen = _in_force(conn)
+    _check_version(m, seen)
+    staged = m.kind == "snapshot" or len(update.records) > IN_PLACE_MAX
+    if staged:
+        roster_tables.build_shadow(store.db, update.records, _apply_record,
+                                   copy_live=m.kind == "delta", generation=m.version,
+                                   batch=batch)
     with store.db.write() as conn:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'roster_version'").fetchone()
-        current = int(row[0]) if row else 0
-        if m.version <= current:
-            raise RosterRejected("stale", f"roster version {m.version} is not newer than "
-                                 f"version {current} in force")
-        if m.kind == "delta" and m.base_version != current:
-            raise RosterRejected("out_of_sequence", f"delta applies to version "
-                                 f"{m.base_version}, but version {current} is in force")
-        if m.kind == "snapshot":
-            for table in ("entitlements", "recipients", "officers"):
-                conn.execute(f"DELETE FROM {table}")
-        for r in update.records:
-            _apply_record(conn, r)
+        current = _in_force(conn)
+        _check_version(m, current)
+        if staged:
+            if current != seen:  # another update landed while this one was staged
+                raise RosterRejected("concurrent", f"roster version {current} came into force "
+                                     f"while version {m.version} was being staged")
+            roster_tables.swap(conn)
+        else:
+            for r in update.records:
+                _apply_record(conn, r)
         meta = {"roster_version": str(m.version), "roster_policy": canonical_json(m.policy)
                 .decode(), "roster_digest": m.digest}
         if m.nik_ref_key:
@@ -264,31 +294,35 @@ def apply_update(store, update: RosterUpdate) -> int:
                      "event_id) VALUES (?, ?, ?, ?, ?, ?)",
                      (m.version, m.kind, m.digest, m.records, event.payload()["time"]["wall"],
                       event.event_id))
+    if staged:
+        roster_tables.retire(store.db)
     log.info("roster version %d applied (%s, %d records)", m.version, m.kind, m.records)
     return m.version
 
 
-def _apply_record(conn, r: dict) -> None:
+def _apply_record(conn, r: dict, suffix: str = "") -> None:
+    """One record into the live tables, or (``suffix``) into the shadow ones."""
+    recipients, entitlements, officers = (f"{t}{suffix}" for t in roster_tables.TABLES)
     if r["type"] == "recipient":
-        conn.execute("DELETE FROM entitlements WHERE nik = ?", (r["nik"],))
+        conn.execute(f"DELETE FROM {entitlements} WHERE nik = ?", (r["nik"],))
         if r["op"] == "delete":
-            conn.execute("DELETE FROM recipients WHERE nik = ?", (r["nik"],))
+            conn.execute(f"DELETE FROM {recipients} WHERE nik = ?", (r["nik"],))
             return
-        conn.execute("INSERT INTO recipients (nik, name, kk, village) VALUES (?, ?, ?, ?) "
+        conn.execute(f"INSERT INTO {recipients} (nik, name, kk, village) VALUES (?, ?, ?, ?) "
                      "ON CONFLICT(nik) DO UPDATE SET name = excluded.name, kk = excluded.kk, "
                      "village = excluded.village",
                      (r["nik"], r["name"].strip(), r.get("kk"), r.get("village")))
         conn.executemany(
-            "INSERT OR REPLACE INTO entitlements (nik, programme, period, eligible, reason) "
+            f"INSERT OR REPLACE INTO {entitlements} (nik, programme, period, eligible, reason) "
             "VALUES (?, ?, ?, ?, ?)",
             [(r["nik"], e["programme"], e["period"], int(e["eligible"]), e.get("reason"))
              for e in r.get("entitlements", [])])
     elif r["op"] == "delete":
-        conn.execute("DELETE FROM officers WHERE officer_id = ?", (r["officer_id"],))
+        conn.execute(f"DELETE FROM {officers} WHERE officer_id = ?", (r["officer_id"],))
     else:
-        conn.execute("INSERT INTO officers (officer_id, nik, name, active) VALUES (?, ?, ?, ?) "
-                     "ON CONFLICT(officer_id) DO UPDATE SET nik = excluded.nik, "
-                     "name = excluded.name, active = excluded.active",
+        conn.execute(f"INSERT INTO {officers} (officer_id, nik, name, active) "
+                     "VALUES (?, ?, ?, ?) ON CONFLICT(officer_id) DO UPDATE SET "
+                     "nik = excluded.nik, name = excluded.name, active = excluded.active",
                      (r["officer_id"], r["nik"], r["name"], int(r.get("active", True))))
 
 
