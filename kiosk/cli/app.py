@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "kiosk.cli.verify",
     "kiosk.cli.audit",
     "kiosk.cli.report",
+    "kiosk.cli.config",
 )
 
 

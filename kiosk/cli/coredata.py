@@ -31,14 +31,30 @@ EXIT_STORAGE = 6  # the database is locked, damaged, full or unreadable
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", help=f"database and keys (default $SIDIK_DATA_DIR or "
-                                           f"{default_data_dir()})")
+    parser.add_argument("--config", help="configuration file (default $SIDIK_CONFIG, then "
+                                         "/etc/sidik/kiosk.toml)")
+    parser.add_argument("--data-dir", help=f"database and keys (default $SIDIK_DATA_DIR, "
+                                           f"[device] data_dir, {default_data_dir()})")
     parser.add_argument("--key-dir", help="keys and device secret, if not DATA_DIR/keys "
-                                          "(default $SIDIK_KEY_DIR)")
+                                          "(default $SIDIK_KEY_DIR, [device] key_dir)")
 
 
-def paths_of(args) -> DataPaths:
-    return DataPaths.resolve(args.data_dir, args.key_dir)
+def load_config(args):
+    """The configuration file named by ``--config`` (or found), checked; a CliError if bad."""
+    from .. import config
+
+    try:
+        return config.load(getattr(args, "config", None))
+    except config.ConfigError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+
+
+def paths_of(args, conf=None) -> DataPaths:
+    """Data and key folders: the option, else the environment, else the configuration file."""
+    device = (conf or load_config(args)).section("device")
+    data_dir = args.data_dir or os.environ.get("SIDIK_DATA_DIR") or device["data_dir"]
+    key_dir = args.key_dir or os.environ.get("SIDIK_KEY_DIR") or device["key_dir"]
+    return DataPaths.resolve(data_dir, key_dir)
 
 
 def ensure_device(paths: DataPaths, quiet: bool = False) -> None:

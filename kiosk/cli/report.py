@@ -1,7 +1,7 @@
 """``kiosk report run|status|drain``: the reporter to the village hub (kiosk/reporting).
 
-Until this module is listed in kiosk/cli/app.py it is reachable as
-``python -m kiosk.reporting ...``.
+The link settings come from the configuration file's ``[hub]`` section
+(kiosk/config.py); an option given on the command line wins over the file.
 """
 
 from __future__ import annotations
@@ -16,24 +16,58 @@ from .common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError
 
 
 def _common(p) -> None:
-    p.add_argument("--data-dir", help="kiosk data directory (default $SIDIK_DATA_DIR)")
-    p.add_argument("--key-dir", help="key directory (default <data-dir>/keys)")
+    from .coredata import add_data_options
+
+    add_data_options(p)
+
+
+# option dest -> [hub] key; the file's value applies where the option is not given.
+_FROM_CONFIG = {"broker": "broker", "village": "village", "ca": "ca", "cert": "cert",
+                "key": "key", "username": "username", "protocol": "protocol",
+                "window": "window", "ack_timeout": "ack_timeout_s",
+                "heartbeat": "heartbeat_s"}
 
 
 def _link(p) -> None:
-    p.add_argument("--broker", required=True, help="mqtt://host[:port] or mqtts://host[:port]")
-    p.add_argument("--village", required=True, help="village code (a topic level)")
+    p.add_argument("--broker", help="mqtt://host[:port] or mqtts://host[:port] ([hub] broker)")
+    p.add_argument("--village", help="village code, a topic level ([hub] village)")
     p.add_argument("--ca", help="CA certificate of the broker (mqtts)")
     p.add_argument("--cert", help="this kiosk's client certificate (mutual TLS)")
     p.add_argument("--key", help="the client certificate's private key")
     p.add_argument("--username")
-    p.add_argument("--password")
-    p.add_argument("--protocol", choices=["auto", "5", "3.1.1"], default="auto")
-    p.add_argument("--window", type=int, default=100, help="events in flight (default 100)")
-    p.add_argument("--ack-timeout", type=float, default=10.0,
+    p.add_argument("--password", help="prefer [hub] password_file: a command line is visible "
+                                      "to every user of the machine")
+    p.add_argument("--protocol", choices=["auto", "5", "3.1.1"])
+    p.add_argument("--window", type=int, help="events in flight (default 100)")
+    p.add_argument("--ack-timeout", type=float,
                    help="seconds to wait for the hub's acknowledgement before resending")
-    p.add_argument("--heartbeat", type=float, default=60.0, help="heartbeat period in seconds")
+    p.add_argument("--heartbeat", type=float, help="heartbeat period in seconds")
     p.add_argument("-v", "--verbose", action="store_true")
+
+
+def _settings(args):
+    """The [hub] settings with the command line's options on top."""
+    from kiosk import config
+
+    from .coredata import load_config
+
+    conf = load_config(args)
+    try:
+        hub = conf.section("hub")
+        for dest, key in _FROM_CONFIG.items():
+            if getattr(args, dest, None) is not None:
+                hub[key] = getattr(args, dest)
+        password = getattr(args, "password", None)
+        if password is None and hub["password_file"]:
+            password = config.read_secret(hub["password_file"], "[hub] password_file")
+    except config.ConfigError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    where = conf.source or "the configuration file (/etc/sidik/kiosk.toml)"
+    for key in ("broker", "village"):
+        if not hub[key]:
+            raise CliError(f"no {key} configured: set [hub] {key} in {where} or pass --{key}",
+                           EXIT_USAGE)
+    return conf, hub, password
 
 
 def register(sub) -> None:
@@ -55,11 +89,13 @@ def register(sub) -> None:
     status.set_defaults(func=cmd_status)
 
 
-def _open(args):
+def _open(args, conf):
     from kiosk.reporting.outbox import Outbox
-    from kiosk.security.keys import DataPaths, KeyFileError, load_hub_key, load_identity
+    from kiosk.security.keys import KeyFileError, load_hub_key, load_identity
 
-    paths = DataPaths.resolve(args.data_dir, args.key_dir)
+    from .coredata import paths_of
+
+    paths = paths_of(args, conf)
     try:
         identity = load_identity(paths)
         hub_key = load_hub_key(paths)
@@ -74,12 +110,16 @@ def cmd_run(args) -> int:
 
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    paths, identity, hub_key, outbox = _open(args)
+    conf, hub, password = _settings(args)
+    paths, identity, hub_key, outbox = _open(args, conf)
     try:
-        config = ReporterConfig(args.broker, args.village, ca=args.ca, cert=args.cert,
-                                key=args.key, username=args.username, password=args.password,
-                                protocol=args.protocol, window=args.window,
-                                ack_timeout_s=args.ack_timeout, heartbeat_s=args.heartbeat)
+        config = ReporterConfig(hub["broker"], hub["village"], ca=hub["ca"], cert=hub["cert"],
+                                key=hub["key"], username=hub["username"], password=password,
+                                protocol=hub["protocol"], window=hub["window"],
+                                ack_timeout_s=hub["ack_timeout_s"],
+                                heartbeat_s=hub["heartbeat_s"],
+                                disk_warn_mb=hub["disk_warn_mb"],
+                                disk_critical_mb=hub["disk_critical_mb"])
         reporter = Reporter(config, outbox, identity, hub_key, store=KioskStore.open(paths),
                             store_factory=lambda: KioskStore.open(paths))
     except ValueError as exc:
@@ -87,7 +127,7 @@ def cmd_run(args) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    print(f"reporting {identity.device_id} to {args.broker}", flush=True)
+    print(f"reporting {identity.device_id} to {hub['broker']}", flush=True)
     if not getattr(args, "drain", False):
         reporter.run(stop)
         return EXIT_OK
@@ -108,13 +148,18 @@ def cmd_run(args) -> int:
 def cmd_status(args) -> int:
     from kiosk.reporting.outbox import disk_alarm
 
-    _, identity, _, outbox = _open(args)
+    from .coredata import load_config
+
+    conf = load_config(args)
+    _, identity, _, outbox = _open(args, conf)
+    hub = conf.section("hub")
     s = outbox.stats()
     info = {"device": identity.device_id, "pending": s.pending,
             "oldest_pending_age_s": s.oldest_pending_age_s, "last_seq": s.last_seq,
             "acked_upto": s.acked_upto, "disk_free_mb": s.disk_free_bytes >> 20,
             "db_mb": round(s.db_bytes / 2**20, 1),
-            "disk_alarm": disk_alarm(s, 500 << 20, 100 << 20)}
+            "disk_alarm": disk_alarm(s, hub["disk_warn_mb"] << 20,
+                                     hub["disk_critical_mb"] << 20)}
     if args.json:
         print(json.dumps(info))
     else:
