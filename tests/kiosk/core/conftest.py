@@ -78,3 +78,35 @@ def kiosk(kiosk_paths, finger_bank, clock):
     yield k
     k.close()
     store.close()
+
+
+# ---- the same village with the real (TFLite) matcher ----------------------------------------
+@pytest.fixture(scope="session")
+def model_matcher():
+    from kiosk.biometrics.fingerprint import load_matcher
+
+    return load_matcher()
+
+
+@pytest.fixture(scope="session")
+def model_golden(tmp_path_factory, session_hub, finger_bank, model_matcher):
+    from core_fixtures import build_golden
+
+    return build_golden(tmp_path_factory.mktemp("model_golden") / "data", session_hub,
+                        finger_bank, model_matcher)
+
+
+@pytest.fixture
+def model_kiosk(model_golden, finger_bank, clock, tmp_path, model_matcher):
+    import shutil
+
+    from core_fixtures import SimKiosk
+
+    from kiosk.security.keys import DataPaths
+
+    shutil.copytree(model_golden.data_dir, tmp_path / "model")
+    store = KioskStore.open(DataPaths.resolve(tmp_path / "model"), clock=clock)
+    k = SimKiosk(store, finger_bank, model_matcher)
+    yield k
+    k.close()
+    store.close()

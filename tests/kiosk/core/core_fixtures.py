@@ -120,7 +120,7 @@ def deny(reason="identity_not_confirmed"):
 class SimKiosk:
     """A kiosk on a fast in-process simulated sensor, with helpers to run flows."""
 
-    def __init__(self, store, bank):
+    def __init__(self, store, bank, matcher=None):
         from firmware_bridge.r30x.driver import R30xSensor
         from hw_sim.sensor.simulator import SensorSimulator
 
@@ -131,7 +131,7 @@ class SimKiosk:
         self.sensor.negotiate()  # 115200 baud, 256-byte packets: the kiosk's own link
         from kiosk.biometrics.fingerprint.standin import StandInMatcher
 
-        self.matcher = StandInMatcher()
+        self.matcher = matcher or StandInMatcher()
         self.last = None  # the last Session (its trace and shown actions)
         self.shown = []
 
@@ -185,8 +185,9 @@ def _cancel():
     return Cancel("officer")
 
 
-def build_golden(data_dir, hub, bank):
-    """A provisioned kiosk with the roster, officer Eko (1 finger), Ani and Budi enrolled."""
+def build_golden(data_dir, hub, bank, matcher=None):
+    """A provisioned kiosk with the roster, officer Eko (1 finger), Ani and Budi enrolled
+    (by ``matcher``, the stand-in unless given)."""
     from kiosk.clock import FixedClock
     from kiosk.flows.enrol import EnrolConfig
     from kiosk.roster.updates import import_update
@@ -199,7 +200,7 @@ def build_golden(data_dir, hub, bank):
     store = KioskStore.open(paths, clock=FixedClock())
     envelope, chunks = hub.update(roster_records(), 1)
     import_update(store, envelope, chunks, hub.public)
-    kiosk = SimKiosk(store, bank)
+    kiosk = SimKiosk(store, bank, matcher)
     try:
         for nik, identity, config in (
                 (EKO, EKO_ID, EnrolConfig(target_fingers=OFFICER_CONFIG_FINGERS)),

@@ -147,3 +147,36 @@ def test_bad_officer_reason_is_a_usage_error(capsys, data):
     code, _, err = run(capsys, "verify", "--nik", ANI, "--programme", "PKH", *SIM, *data,
                        "--officer-decision", "approve", "--officer-reason", "because")
     assert code == 2 and "identity_confirmed_ktp" in err
+
+
+def test_cli_enrols_and_verifies_with_the_real_matcher(capsys, tmp_path, finger_bank,
+                                                       monkeypatch, model_matcher):
+    """No --matcher: the TFLite model does the work, and says so."""
+    from kiosk.runtime import capture
+
+    monkeypatch.setattr(capture, "synthetic_impression", finger_bank)
+    monkeypatch.delenv("SIDIK_MATCHER", raising=False)
+    demo, d = tmp_path / "demo", ["--data-dir", tmp_path / "data"]
+    code, out, _ = run(capsys, "roster", "make-demo", demo, "--people", "3")
+    people = {int(line.split("--sim-identity ")[1].split(":")[0]):
+              line.split("NIK ")[1].split()[0]
+              for line in out.splitlines() if "NIK" in line}
+    officer = out.split("= --sim-officer-identity ")[1].split(")")[0]
+    code, out, _ = run(capsys, "roster", "import", demo / "roster.jsonl", "--hub-key",
+                       demo / "hub_ed25519.pub", *d)
+    assert code == 0, out
+    from kiosk.cli.roster import demo_records
+
+    officer_nik = next(r["nik"] for r in demo_records(3) if r["type"] == "officer")
+    code, out, err = run(capsys, "enroll", "--nik", officer_nik, "--sim", "--sim-identity",
+                         officer, *d)  # the device's first officer
+    assert code == 0 and f"matcher {model_matcher.version} (load_matcher)" in out, (out, err)
+    nik = people[1]
+    code, out, err = run(capsys, "enroll", "--nik", nik, "--sim", "--sim-identity", 1,
+                         "--sim-officer-identity", officer, *d)
+    assert code == 0, (out, err)
+    code, out, err = run(capsys, "verify", "--nik", nik, "--programme", "PKH", "--json",
+                         "--sim", "--sim-identity", 1, *d)
+    result = json.loads(out)
+    assert code == 0 and result["outcome"] == "accepted", result
+    assert "stand-in" not in err
