@@ -1,0 +1,82 @@
+"""Bahasa Indonesia: the kiosk's default language.
+
+Prompt, guidance and result texts are taken from the flows' own catalogue
+(kiosk/flows/prompts.py) and the eligibility reasons, so the screen and the
+records never disagree; this file adds what only the screen says.
+"""
+
+from __future__ import annotations
+
+from ...flows.prompts import FINGERS as _FINGERS
+from ...flows.prompts import GUIDANCE, PROMPTS, RESULTS
+from ...roster.eligibility import GENERIC, REASONS
+
+NAME = "Bahasa Indonesia"
+ESPEAK_VOICE = "id"
+FINGERS = {k: v[0] for k, v in _FINGERS.items()}
+ANY_FINGER = "salah satu jari"
+
+TEXTS: dict[str, str] = {
+    "ui.idle_title": "Selamat datang",
+    "ui.idle_touch": "Sentuh layar untuk mulai",
+    "ui.idle_say": "Selamat datang. Sentuh layar untuk mengambil bantuan.",
+    "ui.language_title": "Pilih bahasa",
+    "ui.language_say": "Pilih bahasa. Sentuh Bahasa Indonesia, English, atau Basa Jawa.",
+    "ui.nik_title": "Ketik NIK: 16 angka di KTP",
+    "ui.nik_say": "Ketik nomor NIK, enam belas angka di KTP Anda, lalu sentuh tombol hijau.",
+    "ui.ok": "Lanjut",
+    "ui.delete": "Hapus",
+    "ui.cancel": "Batal",
+    "ui.back": "Kembali",
+    "ui.done": "Selesai",
+    "ui.wait": "Mohon tunggu sebentar...",
+    "ui.card_title": "Apakah ini Anda?",
+    "ui.card_programmes": "Bantuan untuk Anda: {programmes}",
+    "ui.card_say": "Apakah ini nama Anda, {name}? Jika benar, sentuh tombol hijau.",
+    "ui.yes": "Ya, benar",
+    "ui.no": "Bukan",
+    "ui.finger_title": "Tempelkan jari",
+    "ui.attempt": "Percobaan {n} dari {total}",
+    "ui.face_title": "Lihat ke kamera",
+    "ui.officer_banner": "MODE PETUGAS",
+    "ui.officer_assisted": "Dibantu petugas",
+    "ui.officer_decide": "Petugas: pilih keputusan",
+    "ui.officer_reason": "Petugas: pilih alasan",
+    "ui.officer_say": "Petugas, silakan pilih keputusan.",
+    "ui.result_ok": "Berhasil",
+    "ui.result_no": "Belum berhasil",
+    "ui.result_refer": "Temui petugas desa",
+    "ui.result_cancel": "Dibatalkan",
+    "ui.receipt": "Tanda terima",
+    "ui.receipt_title": "Tanda terima: pindai dengan HP",
+    "ui.receipt_say": "Ini tanda terima Anda. Petugas atau keluarga dapat memindainya dengan HP.",
+    "ui.tech": "Teknisi",
+    "ui.tech_title": "Panel teknisi",
+    "ui.online": "Terhubung ke hub",
+    "ui.offline": "Belum terhubung, data aman di perangkat",
+    "ui.queue": "{n} catatan menunggu dikirim",
+    "ui.volume": "Suara",
+    "ui.language": "Bahasa",
+    "choice.approve": "Setujui",
+    "choice.deny": "Tolak",
+    "choice.refer": "Rujuk ke kantor desa",
+    "reason.identity_confirmed_ktp": "Dicek dengan KTP",
+    "reason.identity_confirmed_kk": "Dicek dengan KK",
+    "reason.known_personally": "Saya kenal orangnya",
+    "reason.worn_fingerprints": "Sidik jari aus",
+    "reason.injured_or_missing_fingers": "Jari luka atau tidak ada",
+    "reason.elderly_or_frail": "Lansia atau sakit",
+    "reason.sensor_fault": "Sensor rusak",
+    "reason.identity_not_confirmed": "Identitas tidak pasti",
+    "reason.impostor_suspected": "Diduga bukan orangnya",
+    "reason.documents_missing": "Dokumen tidak dibawa",
+    "reason.needs_data_correction": "Data perlu diperbaiki",
+    "reason.needs_review": "Perlu diperiksa",
+    "prompt.nik_empty": "NIK belum diisi.",
+    "prompt.nik_length": "NIK harus 16 angka. Periksa kembali NIK di KTP.",
+}
+TEXTS.update({f"prompt.{k}": v[0] for k, v in PROMPTS.items()})
+TEXTS.update({f"guidance.{k}": v[0] for k, v in GUIDANCE.items()})
+TEXTS.update({f"result.{k}": v[0] for k, v in REASONS.items()})
+TEXTS.update({f"result.{k}": v[0] for k, v in RESULTS.items()})
+TEXTS["result.generic"] = GENERIC[0]
