@@ -91,7 +91,10 @@ class Canvas:
         width = width or self.w - pos[0] - T.MARGIN
         lines = self.wrap(text, px, width)
         if max_lines and len(lines) > max_lines:
-            lines = [*lines[:max_lines - 1], " ".join(lines[max_lines - 1:])]
+            last = " ".join(lines[max_lines - 1:])
+            while last and font.size(last + "...")[0] > width:
+                last = last[:-1]
+            lines = [*lines[:max_lines - 1], last.rstrip() + "..."]
         x, y = pos
         out = pygame.Rect(x, y, 0, 0)
         step = round(font.get_linesize() * 1.05)
@@ -109,7 +112,7 @@ class Canvas:
         return out
 
     def button(self, id: str, label: str, rect: pygame.Rect, colour: T.Colour = T.BLUE,
-               size: float = T.SIZE_BUTTON, icon=None) -> pygame.Rect:
+               size: float = T.SIZE_BUTTON, icon=None, top_pad: int = 0) -> pygame.Rect:
         """A touch target with a label (and an optional pictogram drawn left of it)."""
         self.fill(colour, rect, radius=self.px(12))
         fg = T.text_on(colour)
@@ -126,7 +129,8 @@ class Canvas:
         else:
             lines = self.wrap(label, self.px(size), rect.w - self.px(16))
             lh = self.font(self.px(size)).get_linesize()
-            self.text(label, (rect.centerx, rect.centery - len(lines) * lh // 2), size, fg,
+            mid = rect.centery + top_pad // 2
+            self.text(label, (rect.centerx, mid - len(lines) * lh // 2), size, fg,
                       colour, width=rect.w - self.px(16), align="center")
         self.targets.append(Target(id, pygame.Rect(rect), label))
         return rect
@@ -184,17 +188,19 @@ def _cross(c: Canvas, r: pygame.Rect, col, phase: float = 0.0) -> None:
 
 def _person(c: Canvas, r: pygame.Rect, col, phase: float = 0.0, cap: bool = False) -> None:
     s = c.surface
+    clip = s.get_clip()
+    s.set_clip(r.clip(clip) if clip else r)  # the shoulders end at the box's bottom edge
     head = (r.centerx, r.y + r.h * 0.3)
     pygame.draw.circle(s, col, head, r.w * 0.17)
     body = pygame.Rect(0, 0, r.w * 0.7, r.h * 0.42)
     body.midbottom = (r.centerx, r.bottom)
-    pygame.draw.ellipse(s, col, body.inflate(0, body.h))
-    pygame.draw.rect(s, T.BG if col != T.BG else T.TEXT,
-                     pygame.Rect(r.x, r.bottom, r.w, r.h))  # flat base
+    pygame.draw.ellipse(s, col, body.inflate(0, body.h).move(0, body.h // 2))
+    s.set_clip(clip)
     if cap:
         brim = pygame.Rect(0, 0, r.w * 0.46, r.h * 0.1)
         brim.midbottom = (r.centerx, int(head[1] - r.w * 0.1))
-        pygame.draw.rect(s, T.ACCENT_ORANGE, brim, border_radius=4)
+        pygame.draw.rect(s, T.ACCENT_ORANGE if col != T.BLACK else T.BLACK, brim,
+                         border_radius=4)
 
 
 def _officer(c: Canvas, r: pygame.Rect, col, phase: float = 0.0) -> None:

@@ -111,7 +111,7 @@ def draw_idle(c: Canvas, v) -> None:
     queue = st.get("queue")
     if queue:
         line += " · " + tr(v, "ui.queue", n=queue)
-    tech = pygame.Rect(0, 0, c.px(200), c.px(T.MIN_TARGET_PX))
+    tech = pygame.Rect(0, 0, c.px(240), c.px(T.MIN_TARGET_PX))
     tech.bottomright = (c.w - m, c.h - m)
     c.text(line, (m, tech.y), T.MIN_TEXT_PX, T.DIM_TEXT, width=tech.x - m * 2, max_lines=2)
     c.button("tech", tr(v, "ui.tech"), tech, T.GREY, size=T.MIN_TEXT_PX, icon=icon("wrench"))
@@ -246,11 +246,11 @@ def draw_officer_decide(c: Canvas, v) -> None:
     choices = v.choices or ("approve", "deny", "refer")
     n = len(choices)
     w = (c.w - m * (n + 1)) // n
-    h = c.px(170)
+    h = c.px(200)
     for i, choice in enumerate(choices):
         r = pygame.Rect(m + i * (w + m), top, w, h)
-        c.button(f"choice:{choice}", tr(v, f"choice.{choice}"), r,
-                 colours.get(choice, T.BLUE), size=T.SIZE_BODY)
+        c.button(f"choice:{choice}", tr(v, f"choice.{choice}"), r.move(0, 0),
+                 colours.get(choice, T.BLUE), size=T.SIZE_BODY, top_pad=c.px(56))
         c.pictogram(picts.get(choice, "officer"),
                     pygame.Rect(r.centerx - c.px(24), r.y + c.px(8), c.px(48), c.px(48)),
                     T.TEXT)
@@ -311,7 +311,7 @@ def draw_receipt(c: Canvas, v) -> None:
     top = bar(c, v, tr(v, "ui.receipt_title"))
     m = c.px(T.MARGIN)
     bottom = c.h - m - c.px(T.BUTTON_H) - m
-    side = bottom - top
+    side = min(bottom - top, c.w * 11 // 20)
     box = pygame.Rect(m * 2, top, side, side)
     token = getattr(v.result, "receipt", None) or ""
     draw_qr(c.surface, token, box)
@@ -335,8 +335,8 @@ def draw_tech(c: Canvas, v) -> None:
     y = top
     step = c.px(36)
     for key in TECH_ROWS:
-        c.text(f"{key}: {st.get(key, '-')}", (m, y), T.MIN_TEXT_PX, width=c.w - 2 * m - c.px(230),
-               max_lines=1)
+        c.text(f"{key}: {st.get(key, '-')}", (m, y), T.MIN_TEXT_PX,
+               width=c.w - 3 * m - c.px(210), max_lines=1)
         y += step
     bw, bh = c.px(210), c.px(T.MIN_TARGET_PX + 6)
     x = c.w - m - bw

@@ -74,6 +74,9 @@ TEXTS: dict[str, str] = {
     "reason.needs_review": "Perlu diperiksa",
     "prompt.nik_empty": "NIK belum diisi.",
     "prompt.nik_length": "NIK harus 16 angka. Periksa kembali NIK di KTP.",
+    "prompt.nik_not_digits": "NIK hanya berisi angka. Periksa kembali NIK di KTP.",
+    "prompt.nik_province": "Dua angka pertama NIK bukan kode provinsi. Periksa kembali KTP.",
+    "prompt.nik_birth_date": "Tanggal lahir dalam NIK tidak valid. Periksa kembali KTP.",
 }
 TEXTS.update({f"prompt.{k}": v[0] for k, v in PROMPTS.items()})
 TEXTS.update({f"guidance.{k}": v[0] for k, v in GUIDANCE.items()})
