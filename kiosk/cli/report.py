@@ -112,6 +112,7 @@ def cmd_run(args) -> int:
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     conf, hub, password = _settings(args)
     paths, identity, hub_key, outbox = _open(args, conf)
+    store = KioskStore.open(paths)
     try:
         config = ReporterConfig(hub["broker"], hub["village"], ca=hub["ca"], cert=hub["cert"],
                                 key=hub["key"], username=hub["username"], password=password,
@@ -120,8 +121,10 @@ def cmd_run(args) -> int:
                                 heartbeat_s=hub["heartbeat_s"],
                                 disk_warn_mb=hub["disk_warn_mb"],
                                 disk_critical_mb=hub["disk_critical_mb"])
-        reporter = Reporter(config, outbox, identity, hub_key, store=KioskStore.open(paths),
-                            store_factory=lambda: KioskStore.open(paths))
+        # Sensor, camera and matcher health as the kiosk process last reported it.
+        reporter = Reporter(config, outbox, identity, hub_key, store=store,
+                            store_factory=lambda: KioskStore.open(paths),
+                            health=store.health.probes())
     except ValueError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     stop = threading.Event()

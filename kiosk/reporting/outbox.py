@@ -3,9 +3,10 @@
 It opens the kiosk's database (``kiosk.storage.db.Database``: WAL, synchronous=FULL)
 from its own process; the verification core writes events and outbox rows, this
 module only reads them and sets ``acked``/``acked_at``. Its own small state (the
-command replay guard, settings from the hub, revocations) lives in ``reporting_*``
-tables created here. An acknowledgement only counts when the (seq, event id) pair
-matches this device's chain, so an ack for someone else's event changes nothing.
+command replay guard, settings from the hub, revocations) lives in the
+``reporting_*`` tables of the store's schema. An acknowledgement only counts when
+the (seq, event id) pair matches this device's chain, so an ack for someone else's
+event changes nothing.
 """
 
 from __future__ import annotations
@@ -20,13 +21,6 @@ from pathlib import Path
 from ..security.uuid7 import uuid7_time_ms
 from ..storage.db import Database
 from .commands import ReplayGuard
-
-_TABLES = (
-    "CREATE TABLE IF NOT EXISTS reporting_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    """CREATE TABLE IF NOT EXISTS reporting_revocations (
-        kind TEXT NOT NULL, id TEXT NOT NULL, reason TEXT, cmd_id TEXT NOT NULL,
-        received_at TEXT NOT NULL, PRIMARY KEY (kind, id))""",
-)
 
 
 @dataclass(frozen=True)
@@ -57,9 +51,6 @@ def disk_alarm(stats: OutboxStats, warn_free_bytes: int, critical_free_bytes: in
 class Outbox:
     def __init__(self, db_path: str | Path, timeout: float = 10.0):
         self.db = Database(db_path, timeout=timeout)
-        with self.db.write() as conn:
-            for statement in _TABLES:
-                conn.execute(statement)
 
     def close(self) -> None:
         self.db.close()

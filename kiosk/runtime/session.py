@@ -57,6 +57,11 @@ class Session:
             raise RuntimeError(f"flow stopped in state {flow.state} without a result")
         return result
 
+    def _health(self, component: str, ok: bool, **detail) -> None:
+        board = getattr(self.store, "health", None)
+        if board is not None:
+            board.report(component, ok, **detail)
+
     def perform(self, flow: Flow, action):
         """One action -> the event that answers it."""
         matcher = flow.matcher
@@ -75,15 +80,23 @@ class Session:
         if isinstance(action, A.RequestCapture):
             self.show(action)
             try:
-                return A.FingerCaptured(self.fingers.capture(action.purpose, action.finger,
-                                                             action.attempt))
+                image = self.fingers.capture(action.purpose, action.finger, action.attempt)
             except NoCapture as exc:
+                # No finger in time is the person, not the sensor: the link worked.
+                self._health("sensor", exc.reason != "sensor_error", last=exc.reason)
                 return A.CaptureFailed(exc.reason)
+            self._health("sensor", True, last="captured")
+            self._health("matcher", True, version=matcher.version)
+            return A.FingerCaptured(image)
         if isinstance(action, A.RequestFaceCapture):
             self.show(action)
             if self.faces is None:
                 return A.FaceCaptured(None, False, failure="camera_unavailable")
-            return self.faces.capture(action.purpose, action.attempt)
+            captured = self.faces.capture(action.purpose, action.attempt)
+            failure = getattr(captured, "failure", None)
+            self._health("camera", failure not in ("camera_unavailable", "camera_error"),
+                         last=failure or "captured")
+            return captured
         if isinstance(action, A.RequestNik):
             nik = self.ask_nik(action)
             return A.NikEntered(nik) if nik is not None else A.Cancel("person")

@@ -85,4 +85,23 @@ MIGRATIONS: list[list[str]] = [
             envelope BLOB NOT NULL,
             received_at TEXT NOT NULL)""",
     ],
+    [  # 2: the reporter's state (created by kiosk/reporting before it was a migration,
+        # hence IF NOT EXISTS) and component health shared by the kiosk and the reporter.
+        """CREATE TABLE IF NOT EXISTS reporting_state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS reporting_revocations (
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            reason TEXT,
+            cmd_id TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY (kind, id))""",
+        """CREATE TABLE device_health (
+            component TEXT PRIMARY KEY,
+            ok INTEGER NOT NULL,
+            detail TEXT NOT NULL,
+            changed_at REAL NOT NULL,
+            seen_at REAL NOT NULL)""",
+    ],
 ]

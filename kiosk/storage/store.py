@@ -29,6 +29,7 @@ from ..security.keys import DataPaths, DeviceIdentity, load_device_secret, load_
 from ..security.receipts import issue_receipt
 from ..security.uuid7 import uuid7
 from .db import Database
+from .health import HealthBoard
 from .templates import FACE_SLOT, CorruptTemplate, TemplateVault
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class KioskStore:
         self.identity = identity
         self.vault = TemplateVault(device_secret)
         self.clock = clock or Clock()
+        self.health = HealthBoard(db)
         self._device_nik_key = hkdf(device_secret, b"sidik/nik-ref/v1")
 
     @classmethod
