@@ -126,9 +126,12 @@ class KioskStore:
                                             "ORDER BY programme")]
 
     def officers(self, active_only: bool = True) -> list[Officer]:
+        """Officers in the roster; ``active_only``: also not revoked by the hub's command."""
         sql = "SELECT officer_id, nik, name, active FROM officers"
-        rows = self.db.query(sql + (" WHERE active = 1" if active_only else ""))
-        return [Officer(a, b, c, bool(d)) for a, b, c, d in rows]
+        if active_only:
+            sql += (" WHERE active = 1 AND officer_id NOT IN (SELECT id FROM "
+                    "reporting_revocations WHERE kind = 'officer')")
+        return [Officer(a, b, c, bool(d)) for a, b, c, d in self.db.query(sql)]
 
     def officer_by_nik(self, nik: str) -> Officer | None:
         return next((o for o in self.officers() if o.nik == nik), None)

@@ -211,3 +211,15 @@ def test_unenrolled_recipient_goes_to_the_officer(kiosk):
                                 {"rung": "face", "status": "skipped",
                                  "reason": "no_face_template"}]
     assert not [a for a in ev["attempts"] if a["p"] == "recipient"]
+
+
+def test_officer_revoked_by_the_hub_cannot_sign(kiosk):
+    from kiosk.reporting.outbox import Outbox
+
+    outbox = Outbox(kiosk.store.path)
+    outbox.revoke("officer", "OFF-1", "left the post", "cmd-1")
+    outbox.close()
+    assert "OFF-1" not in [o.officer_id for o in kiosk.store.officers()]
+    result, _ = kiosk.verify(ANI, Hand(ANI_ID, condition="faint"), ask_officer=approve())
+    assert result.outcome == "referred", result
+    assert kiosk.store.claim(ANI, "PKH", PERIOD) is None
