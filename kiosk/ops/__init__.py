@@ -1,0 +1,1 @@
+"""Device operations: provisioning, diagnostics, updates, systemd integration."""
