@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "kiosk.cli.audit",
     "kiosk.cli.report",
     "kiosk.cli.config",
+    "kiosk.cli.provision",
 )
 
 
