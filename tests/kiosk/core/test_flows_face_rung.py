@@ -517,3 +517,46 @@ def test_cli_face_options_errors(capsys, kiosk_paths, tmp_path):
     assert main([*base, "--sim", "--sim-face", str(tmp_path / "nobody.png")]) == 2
     err = capsys.readouterr().err
     assert "nobody.png" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+class FrameFace(FakeFace):
+    """FakeFace that also reads frames: the first pixel names the person (0: no face)."""
+
+    def quality(self, image):
+        from kiosk.biometrics.face.interface import QualityReport
+
+        return QualityReport(0.5 + 0.01 * int(image.flat[1]), bool(image.flat[0]))
+
+    def extract(self, image):
+        return bytes([int(image.flat[0])])
+
+
+def test_live_faces_checks_the_matched_face_did_the_challenges(monkeypatch):
+    """A face swapped in for part of the session is not matched (liveness face_changed)."""
+    from kiosk.biometrics.face import liveness
+    from kiosk.runtime.capture import LiveFaces
+
+    def fake_drive(session, analyser, grab, fps=15.0):
+        for i in range(30):
+            grab(i / fps, None, (0, 0, 0))
+        return liveness.Verdict(True, "live")
+
+    monkeypatch.setattr(liveness, "drive", fake_drive)
+
+    def frames(people):
+        def grab(t, prompt, colour):
+            i = round(t * 15)
+            frame = np.zeros((4, 4), np.uint8)
+            frame.flat[0], frame.flat[1] = people(i), i  # later frames score higher
+            return frame
+        return grab
+
+    same = LiveFaces(frames(lambda i: 7), None, FrameFace(), seed=1)
+    got = same.capture("recipient", 1)
+    assert (got.template, got.live, got.quality) == (b"\x07", True, 0.75)
+    assert same.last_same_person_score == 0.9
+    swapped = LiveFaces(frames(lambda i: 7 if i < 15 else 9), None, FrameFace(), seed=1)
+    got = swapped.capture("recipient", 1)
+    assert (got.template, got.live, got.liveness_reason) == (None, False, "face_changed")
+    nobody = LiveFaces(frames(lambda i: 0), None, FrameFace(), seed=1)
+    assert nobody.capture("recipient", 1).failure == "poor_quality"
