@@ -555,7 +555,7 @@ def test_live_faces_checks_the_matched_face_did_the_challenges(monkeypatch):
     got = same.capture("recipient", 1)
     assert (got.template, got.live, got.quality) == (b"\x07", True, 0.75)
     assert same.last_same_person_score == 0.9
-    swapped = LiveFaces(frames(lambda i: 7 if i < 15 else 9), None, FrameFace(), seed=1)
+    swapped = LiveFaces(frames(lambda i: 7 if i < 20 else 9), None, FrameFace(), seed=1)
     got = swapped.capture("recipient", 1)
     assert (got.template, got.live, got.liveness_reason) == (None, False, "face_changed")
     nobody = LiveFaces(frames(lambda i: 0), None, FrameFace(), seed=1)
