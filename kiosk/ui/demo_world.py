@@ -51,7 +51,7 @@ STRANGER = 9  # whoever types a NIK that is not in the roster
 
 def impressions(cache: Path | None = None):
     """Synthetic impressions, with the demo's ``faint`` skin (a print worn nearly smooth,
-    which the quality gate refuses every time), memoised on disk when ``cache`` is given."""
+    so faint the sensor does not see it), memoised on disk when ``cache`` is given."""
     memo: dict = {}
     from hw_sim.fingerprints import impression
 
@@ -64,7 +64,7 @@ def impressions(cache: Path | None = None):
             image = np.load(path)
         elif condition == "faint":
             base = make(identity, finger, "normal", index).astype(np.float32)
-            image = (255 - (255 - base) * 0.16).astype(np.uint8)
+            image = (255 - (255 - base) * 0.10).astype(np.uint8)
         else:
             image = impression(identity, finger, index, condition).image
             if path is not None:

@@ -1,15 +1,17 @@
-"""``kiosk demo``: the README's first command, in fast mode."""
+"""``kiosk demo``: the README's first command, played headless with a scripted journey."""
 
-import numpy as np
 from PIL import Image
 
 from kiosk.cli.app import main
 
 
-def test_demo_captures_a_synthetic_finger(tmp_path, capsys):
-    out = tmp_path / "demo.png"
-    assert main(["demo", "--fast", "--out", str(out)]) == 0
+def test_demo_plays_a_verification_through_the_screen(tmp_path, capsys):
+    shots = tmp_path / "shots"
+    code = main(["demo", "--script", "verified", "--no-broker", "--mute",
+                 "--data-dir", str(tmp_path / "village"), "--shots", str(shots)])
     text = capsys.readouterr().out
-    assert "115200 baud, 256-byte packets" in text and "features extracted" in text
-    image = np.asarray(Image.open(out))
-    assert image.shape == (288, 256) and image.std() > 20
+    assert code == 0, text
+    assert "verified: accepted (matched)" in text and "event " in text
+    names = sorted(p.name for p in shots.iterdir())
+    assert any("card" in n for n in names) and names[-1].endswith("_result.png")
+    assert Image.open(shots / names[-1]).size == (800, 480)
