@@ -26,6 +26,8 @@ def register(sub) -> None:
                                                "(tests, preparing an SD card image)")
     p.add_argument("--skip-sensor", action="store_true",
                    help="do not touch the sensor (no password change, no enrolment)")
+    p.add_argument("--owner", help="service user to hand the data and secrets to (default: "
+                                   "'sidik' when run as root and that user exists)")
     p.add_argument("--sim", action="store_true",
                    help="a simulated sensor with synthetic officers (demos, tests)")
     p.add_argument("--sim-identities", default="",
@@ -94,6 +96,14 @@ def cmd_provision(args) -> int:
         except ProvisionError as exc:
             raise CliError(str(exc)) from None
     enrolled = [] if args.skip_sensor else _enrol_officers(req, layout, args, sims)
+    owner = _owner(args)
+    if owner:  # last: the enrolments above wrote into the database as root
+        from ..ops.provision import ProvisionError, hand_over
+
+        try:
+            outcome.lines.append(hand_over(layout, owner))
+        except ProvisionError as exc:
+            raise CliError(str(exc)) from None
     print(outcome.summary(req, layout))
     for nik, code in enrolled:
         print(f"  {'PASS' if code == 0 else 'FAIL'}  officer {nik[:6]}******{nik[-4:]} "
@@ -106,6 +116,21 @@ def _provision(req, layout, sensor_url, skip_sensor):
     from ..ops.provision import provision_device
 
     return provision_device(req, layout, sensor_url=sensor_url, skip_sensor=skip_sensor)
+
+
+def _owner(args) -> str | None:
+    import os
+    import pwd
+
+    if args.owner:
+        return args.owner
+    if os.geteuid() == 0 and args.root == "/":
+        try:
+            pwd.getpwnam("sidik")
+            return "sidik"
+        except KeyError:
+            return None
+    return None
 
 
 @contextlib.contextmanager

@@ -349,6 +349,26 @@ class Outcome:
         return "\n".join(out)
 
 
+def hand_over(layout: Layout, owner: str) -> str:
+    """Give the service user what it must read (run as root): the data folder, the TLS
+    key and the MQTT password; the configuration stays root's, readable by all."""
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(owner)
+    except KeyError:
+        raise ProvisionError(f"user {owner!r} does not exist (install.sh --pi creates it)") \
+            from None
+    for folder, _, files in os.walk(layout.data):
+        os.chown(folder, entry.pw_uid, entry.pw_gid)
+        for name in files:
+            os.chown(os.path.join(folder, name), entry.pw_uid, entry.pw_gid)
+    for secret in (layout.tls / "kiosk.key", layout.etc / "mqtt-password"):
+        if secret.exists():
+            os.chown(secret, entry.pw_uid, entry.pw_gid)
+    return f"data, TLS key and MQTT password handed to user {owner}"
+
+
 def provision_device(req: Request, layout: Layout, *, sensor_url: str | None = None,
                      skip_sensor: bool = False) -> Outcome:
     """Carry out ``req`` under ``layout.root``; idempotent. Raises ProvisionError."""

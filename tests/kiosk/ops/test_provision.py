@@ -4,6 +4,7 @@ is refused with one line before anything is written."""
 
 import datetime as dt
 import json
+import os
 import stat
 
 import pytest
@@ -169,3 +170,20 @@ def test_no_request_without_terminal(capsys, monkeypatch, tmp_path):
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     assert main(["provision", "--root", str(tmp_path)]) == 2
     assert "pass --file" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="handing files to another user needs root")
+def test_owner_gets_data_and_secrets(request_dir, tmp_path, capsys):
+    import pwd
+
+    request, _ = _write_request(request_dir)
+    root = tmp_path / "root"
+    assert main(["provision", "--file", str(request), "--root", str(root), "--skip-sensor",
+                 "--owner", "nobody"]) == 0
+    nobody = pwd.getpwnam("nobody").pw_uid
+    data, etc = root / "var/lib/sidik", root / "etc/sidik"
+    assert data.stat().st_uid == nobody
+    assert (data / "keys/device_ed25519.key").stat().st_uid == nobody
+    assert (etc / "tls/kiosk.key").stat().st_uid == nobody
+    assert (etc / "kiosk.toml").stat().st_uid == 0  # the configuration stays root's
+    assert "handed to user nobody" in capsys.readouterr().out
