@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "kiosk.cli.camera",
     "kiosk.cli.sim",
     "kiosk.cli.demo",
+    "kiosk.cli.run",
     "kiosk.cli.eval",
     "kiosk.cli.roster",
     "kiosk.cli.enroll",
@@ -27,6 +28,7 @@ COMMAND_MODULES = (
     "kiosk.cli.audit",
     "kiosk.cli.report",
     "kiosk.cli.config",
+    "kiosk.cli.doctor",
     "kiosk.cli.provision",
 )
 
