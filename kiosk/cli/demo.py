@@ -37,6 +37,9 @@ def register(sub) -> None:
                                        "~/.cache/sidik/voice)")
     p.add_argument("--mute", action="store_true", help="no spoken prompts")
     p.add_argument("--fast", action="store_true", help=argparse_suppress())
+    from .coredata import add_matcher_option
+
+    add_matcher_option(p)
     p.set_defaults(func=cmd_demo)
 
 
@@ -67,6 +70,10 @@ def cmd_demo(args) -> int:
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     from ..ui import demo_world
     from ..ui.kiosk import demo_kiosk
+    from .coredata import choose_matcher
+
+    matcher, label = choose_matcher(args.matcher)
+    print(label, flush=True)
 
     data_dir = Path(args.data_dir) if args.data_dir else \
         Path(tempfile.mkdtemp(prefix="sidik-demo-")) / "village"
@@ -79,7 +86,8 @@ def cmd_demo(args) -> int:
 
         voice = Voice(Path(args.voice_dir) if args.voice_dir else None)
     try:
-        with demo_kiosk(data_dir, make=demo_world.impressions(cache), pace=args.pace,
+        with demo_kiosk(data_dir, matcher=matcher, make=demo_world.impressions(cache),
+                        pace=args.pace,
                         broker=None if args.no_broker else "auto", voice=voice, size=size,
                         fullscreen=args.fullscreen) as app:
             if args.script:

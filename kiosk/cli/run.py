@@ -65,7 +65,8 @@ def cmd_run(args) -> int:
                                 model=matcher.version, reporter=reporter, clock=store.clock)
             app = KioskApp(session, lambda: VerifyFlow(matcher, config),
                            programme=args.programme, period=period,
-                           attempts=args.attempts, voice=voice, status=probe, size=size,
+                           attempts=config.match_attempts + config.quality_attempts - 1,
+                           voice=voice, status=probe, size=size,
                            fullscreen=not args.windowed)
             try:
                 import pygame

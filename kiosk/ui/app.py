@@ -123,7 +123,8 @@ class KioskApp:
         if event.type == pygame.QUIT:
             self.running = False
         elif event.type == pygame.MOUSEBUTTONUP and event.button == 1:
-            self._touch(event.pos)
+            if not getattr(event, "touch", False):  # SDL's copy of a touch: taken below
+                self._touch(event.pos)
         elif event.type == pygame.FINGERUP:
             w, h = self.surface.get_size()
             self._touch((int(event.x * w), int(event.y * h)))

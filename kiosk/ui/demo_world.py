@@ -175,11 +175,20 @@ def build(data_dir: Path, make=None, progress=print, matcher=None) -> None:
 
 def ensure(data_dir: Path, make=None, progress=print, matcher=None) -> Path:
     """The demo village in ``data_dir``, built once (templates are for one matcher)."""
+    from ..biometrics.fingerprint.standin import StandInMatcher
+
     data_dir = Path(data_dir)
-    if not (data_dir / "DEMO_READY").exists():
-        if data_dir.exists() and any(data_dir.iterdir()):
-            raise RuntimeError(f"{data_dir} holds something other than a finished demo "
-                               "village; give an empty or new directory")
-        build(data_dir, make, progress, matcher)
-        (data_dir / "DEMO_READY").write_text("demo village\n")
+    matcher = matcher or StandInMatcher()
+    ready = data_dir / "DEMO_READY"
+    if ready.exists():
+        built_for = ready.read_text().strip()
+        if built_for != matcher.version:
+            raise RuntimeError(f"the demo village in {data_dir} was enrolled with matcher "
+                               f"{built_for}, not {matcher.version}; use another --data-dir")
+        return data_dir
+    if data_dir.exists() and any(data_dir.iterdir()):
+        raise RuntimeError(f"{data_dir} holds something other than a finished demo village; "
+                           "give an empty or new directory")
+    build(data_dir, make, progress, matcher)
+    ready.write_text(matcher.version + "\n")
     return data_dir

@@ -150,7 +150,8 @@ def demo_kiosk(data_dir: Path, *, matcher=None, make=None, pace: bool = False,
                                 model=matcher.version, reporter=reporter, clock=store.clock)
             app = KioskApp(session, lambda: VerifyFlow(matcher, config),
                            programme=demo_world.PROGRAMME, period=demo_world.PERIOD,
-                           attempts=config.match_attempts, voice=voice, status=probe,
+                           attempts=config.match_attempts + config.quality_attempts - 1,
+                           voice=voice, status=probe,
                            size=size, fullscreen=fullscreen, clock=clock or time.monotonic,
                            timeout_s=timeout_s)
             app.fingers, app.sim, app.store = fingers, sim, store

@@ -15,7 +15,7 @@ class View:
     nik: str = ""
     prompt: object | None = None  # the flow's last Prompt (flows.actions.Prompt)
     capture: object | None = None  # the RequestCapture / RequestFaceCapture in progress
-    attempts_total: int = 3
+    attempts_total: int = 3  # the most captures one finger gets
     card: dict | None = None  # {"name": ..., "programmes": [...]}
     result: object | None = None  # the flow's ShowResult
     programme: str = ""

@@ -46,6 +46,20 @@ class Journey:
         pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1))
         self.tick()
 
+    def touch(self, target_id: str) -> None:
+        """A finger on a touch screen: FINGERDOWN/FINGERUP in normalised coordinates, plus
+        the mouse events SDL copies from them (which the app must not take twice)."""
+        target = self.app.canvas.target(target_id)
+        assert target is not None, target_id
+        w, h = self.app.surface.get_size()
+        x, y = target.rect.center
+        for kind in (pygame.FINGERDOWN, pygame.FINGERUP):
+            pygame.event.post(pygame.event.Event(kind, x=x / w, y=y / h, touch_id=1,
+                                                 finger_id=0, dx=0, dy=0, pressure=1.0))
+        for kind in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
+            pygame.event.post(pygame.event.Event(kind, pos=(x, y), button=1, touch=True))
+        self.tick()
+
     def type_nik(self, nik: str) -> None:
         for digit in nik:
             self.tap(f"key:{digit}")
