@@ -88,7 +88,7 @@ def _cell_offsets() -> tuple[np.ndarray, np.ndarray]:
 
 
 _U, _V = _cell_offsets()
-_IN_CIRCLE = np.hypot(_U, _V) <= CYL_R
+IN_CIRCLE = np.hypot(_U, _V) <= CYL_R
 _DIR_CENTRES = -np.pi + (np.arange(CYL_ND) + 0.5) * (2 * np.pi / CYL_ND)
 
 
@@ -113,7 +113,7 @@ def cylinders(minutiae: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.nd
     inside = (bi >= 0) & (bi < mh) & (bj >= 0) & (bj < mw)
     valid = np.zeros_like(inside)
     valid[inside] = mask[bi[inside], bj[inside]]
-    valid &= _IN_CIRCLE[None, :]
+    valid &= IN_CIRCLE[None, :]
     d2 = (cx[:, :, None] - x[None, None, :]) ** 2 + (cy[:, :, None] - y[None, None, :]) ** 2
     gs = np.exp(-d2 / (2 * CYL_SIGMA_S**2))  # (N, cells, N)
     gs[:, :, np.arange(n)] = gs[:, :, np.arange(n)] * (1 - np.eye(n))[:, None, :]

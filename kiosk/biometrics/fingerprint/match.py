@@ -7,17 +7,25 @@
    two directions, translation from the two positions); under each, minutiae
    that land close with a similar direction pair up, the distance tolerance
    growing away from the alignment's anchor as skin distortion does. The best
-   few alignments are refitted by least squares on all their pairs. The best alignment's
-   pairs count, normalised by how many minutiae of each print lie where the
-   other print has finger (partial prints are not punished for what is off the
-   glass), with a floor so a tiny overlap cannot score high.
+   few alignments are refitted by least squares on all their pairs (skipped when
+   the first pass bounds the score below EARLY_EXIT: no match either way). The
+   best alignment's pairs count, normalised by how many minutiae of each print
+   lie where the other print has finger (partial prints are not punished for
+   what is off the glass), with a floor so a tiny overlap cannot score high.
+3. Fusion (``fuse``): a template's impressions and fingers into one score.
+
+Speed: every step over all minutia pairs is a matrix product or one elementwise
+pass (numpy's reductions along short axes cost ten times more than a product
+with a vector of ones); what depends on one record only is precomputed when
+the template is decoded (template.Record).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .template import Record, Template
+from .features import MASK_BLOCK
+from .template import UNKNOWN_FINGER, Record, Template
 
 N_HYPOTHESES = 10
 N_REFINE = 3
@@ -26,11 +34,13 @@ PAIR_DIST = 7.0  # px: pairing tolerance at the alignment anchor...
 ELASTIC = 0.045  # ...plus this per px away from it (skin distortion grows)
 PAIR_ANGLE = np.deg2rad(30.0)
 MAX_ROTATION = np.pi / 2
-MIN_VALID_FRACTION = 0.5  # of cylinder cells valid in both
 MIN_OVERLAP = 12.0  # minutiae: the normalisation's floor
-MASK_BLOCK = 8
-_COS_PAIR = float(np.cos(PAIR_ANGLE))
+FUSE_TOP = 2  # impression pairs averaged per probe impression (fuse)
+EARLY_EXIT = 0.04  # no refitting below this score bound after the first pass (no match)
 _COS_MAX_ROTATION = float(np.cos(MAX_ROTATION))
+# Pairing test: (distance / tol)^2 + (1 - cos(turn)) / (1 - cos(PAIR_ANGLE)) < 1, an ellipse in
+# (distance, turn) that one matrix product evaluates for all pairs (see _pair).
+_DIR_SCALE = float(2.0 - 2.0 * np.cos(PAIR_ANGLE))
 
 
 def local_similarity(a: Record, b: Record) -> np.ndarray:
@@ -38,75 +48,66 @@ def local_similarity(a: Record, b: Record) -> np.ndarray:
     na, nb = len(a.minutiae), len(b.minutiae)
     if na == 0 or nb == 0:
         return np.zeros((na, nb), np.float32)
-    # Products kept small (<= 40 x 40 x 384) so BLAS stays single-threaded and quick;
-    # masked counts go through per-cell bit counts (64 wide, not 384).
     ab = a.bits @ b.bits.T
-    a_vb = a.counts @ b.valid.T  # a's bits in cells valid in b
+    # Rows 0..na: a's bits in cells valid in b. Rows na..: cells valid in both, less the
+    # MIN_VALID_FRACTION share of the two cylinders' valid cells (>= 0: enough in common).
+    cv = a.counts_valid @ b.valid_aug.T
+    a_vb, common = cv[:na], cv[na:]
     va_b = a.valid @ b.counts.T
-    common = a.valid @ b.valid.T
     diff = np.sqrt(np.maximum(a_vb + va_b - 2 * ab, 0.0))
     denom = np.sqrt(a_vb) + np.sqrt(va_b)
-    sim = 1.0 - diff / np.maximum(denom, 1e-6)
-    cells = a.valid.sum(1)[:, None] + b.valid.sum(1)[None, :]
-    ok = (common * 2 >= MIN_VALID_FRACTION * np.maximum(cells, 1)) & (denom > 0)
-    ok &= (a.dirs @ b.dirs.T) >= _COS_MAX_ROTATION
-    return np.where(ok, sim, 0.0).astype(np.float32)
+    sim = (denom - diff) / (denom + 1e-6)  # 1 - diff / denom; 0 where nothing to compare
+    ok = (common >= 0) & ((a.dirs @ b.dirs.T) >= _COS_MAX_ROTATION)
+    return sim * ok
 
 
-def _inside(mask: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    mh, mw = mask.shape
-    i = np.floor(y / MASK_BLOCK).astype(int)
-    j = np.floor(x / MASK_BLOCK).astype(int)
-    ok = (i >= 0) & (i < mh) & (j >= 0) & (j < mw)
-    out = np.zeros(x.shape, bool)
-    out[ok] = mask[i[ok], j[ok]]
-    return out
+def _inside(a: Record, z: np.ndarray) -> int:
+    """How many of the points ``z`` (complex x + iy) lie on ``a``'s finger (its block mask)."""
+    # The mask has a border of background (Record.mask_pad): clipping lands outside in it.
+    xy = np.ascontiguousarray(z, np.complex64).view(np.float32).reshape(-1, 2)
+    ij = np.clip((xy * (1.0 / MASK_BLOCK) + 1.0).astype(np.intp), 0, a.mask_pad_max)
+    return int(np.count_nonzero(a.mask_pad[ij[:, 1], ij[:, 0]]))
 
 
-def _pair(a: Record, b: Record, sw: np.ndarray, rot: np.ndarray, tx: np.ndarray,
-          ty: np.ndarray, dist: float, anchor: np.ndarray):
-    """Pair weights (K, Na, Nb) under K rigid transforms of a onto b: p -> R(rot) p + t.
+def _pair(a: Record, b: Record, sw: np.ndarray, r: np.ndarray, t: np.ndarray,
+          anchor: np.ndarray):
+    """Pair weights (K, Na, Nb) under K rigid transforms of a onto b: z -> r z + t (complex).
 
-    ``sw`` is the per-pair weight (from cylinder similarity). Distances and direction
-    agreement come from two small matrix products instead of a dozen broadcasts.
+    ``sw`` is the per-pair weight (from cylinder similarity). The pairing test
+    |pa - pb|^2 + mu (2 - 2 ua.ub) < tol^2 (mu = tol^2 / _DIR_SCALE, u the unit
+    directions) expands into one product of a (K*Na, 6) by a (6, Nb) matrix
+    (b's side precomputed in Record.pair_cols) compared with zero.
     """
-    pa = a.minutiae
-    k, na, nb = len(rot), len(pa), len(b.minutiae)
-    c, sn = np.cos(rot)[:, None], np.sin(rot)[:, None]
-    ax = c * pa[None, :, 0] - sn * pa[None, :, 1] + tx[:, None]  # (K, Na) in b's frame
-    ay = sn * pa[None, :, 0] + c * pa[None, :, 1] + ty[:, None]
-    pts = np.stack([ax, ay], -1).reshape(k * na, 2)
-    d2 = ((ax * ax + ay * ay).reshape(-1, 1) + b.norm2[None, :]
-          - 2.0 * (pts @ b.xy.T)).reshape(k, na, nb)
-    ta = pa[None, :, 2] + rot[:, None]
-    dirs = np.stack([np.cos(ta), np.sin(ta)], -1).reshape(k * na, 2)
-    cos_d = (dirs @ b.dirs.T).reshape(k, na, nb)
+    k, na = len(r), len(a.z)
+    za = r[:, None] * a.z + t[:, None]  # (K, Na): a's minutiae in b's frame
+    ua = r[:, None] * a.u
     # Skin distortion grows away from where the alignment was anchored: so does the tolerance.
-    r = np.hypot(ax - anchor[:, 0:1], ay - anchor[:, 1:2])  # (K, Na)
-    tol = dist + ELASTIC * r
-    w = ((d2 < (tol * tol)[:, :, None]) & (cos_d > _COS_PAIR)) * sw[None, :, :]
-    # One-to-one, approximately: the matched weight on the sparser side.
-    m = np.minimum(w.max(axis=2).sum(1), w.max(axis=1).sum(1))
-    return w, m, ax, ay
+    tol = PAIR_DIST + ELASTIC * np.abs(za - anchor[:, None])
+    tol2 = tol * tol
+    mu = tol2 * (1.0 / _DIR_SCALE)
+    ua *= mu
+    rows = np.stack([za.real, za.imag, ua.real, ua.imag, a.ones_k[:k],
+                     0.5 * (tol2 - (za * za.conj()).real) - mu], -1).reshape(k * na, 6)
+    w = ((rows @ b.pair_cols) > 0).astype(np.float32).reshape(k, na, -1)
+    w *= sw
+    # One-to-one, approximately: each minutia counts at most once, on the sparser side.
+    wa = w @ b.ones  # (K, Na)
+    wb = a.ones @ w  # (K, Nb)
+    m = np.minimum(np.minimum(wa, 1.0).sum(1), np.minimum(wb, 1.0).sum(1))
+    return w, wa, wb, m, za
 
 
-def _refit(a: Record, b: Record, w: np.ndarray):
+def _refit(a: Record, b: Record, w: np.ndarray, wa: np.ndarray, wb: np.ndarray):
     """Least-squares rigid transform from each hypothesis's pairs (weighted Procrustes)."""
-    pa, pb = a.minutiae, b.minutiae
-    j = w.argmax(axis=2)  # (K, Na) best partner of each of a's minutiae
-    wt = w.max(axis=2)
-    tot = wt.sum(1) + 1e-9
-    ax, ay = pa[None, :, 0], pa[None, :, 1]
-    bx, by = pb[j, 0], pb[j, 1]
-    mxa, mya = (wt * ax).sum(1) / tot, (wt * ay).sum(1) / tot
-    mxb, myb = (wt * bx).sum(1) / tot, (wt * by).sum(1) / tot
-    xa, ya = ax - mxa[:, None], ay - mya[:, None]
-    xb, yb = bx - mxb[:, None], by - myb[:, None]
-    sxx = (wt * (xa * xb + ya * yb)).sum(1)
-    sxy = (wt * (xa * yb - ya * xb)).sum(1)
-    rot = np.arctan2(sxy, sxx)
-    c, sn = np.cos(rot), np.sin(rot)
-    return rot, mxb - (c * mxa - sn * mya), myb - (sn * mxa + c * mya), np.stack([mxb, myb], 1)
+    tot = wa.sum(1) + 1e-9
+    ma = (wa @ a.z) / tot  # (K,) weighted centroids
+    mb = (wb @ b.z) / tot
+    cross = a.xy.T @ w @ b.xy  # (K, 2, 2): sum of w_ij pa_i pb_j^T
+    # Centred: the rotation is the phase of sum w_ij conj(pa_i - ma)(pb_j - mb).
+    c = (cross[:, 0, 0] + cross[:, 1, 1]) + 1j * (cross[:, 0, 1] - cross[:, 1, 0])
+    c -= tot * ma.conj() * mb
+    r = c / np.maximum(np.abs(c), 1e-9)
+    return r, mb - r * ma, mb
 
 
 def compare_records(a: Record, b: Record) -> float:
@@ -121,48 +122,52 @@ def compare_records(a: Record, b: Record) -> float:
     flat = flat[sr[flat] > 0]
     if len(flat) == 0:
         return 0.0
-    ia, ib = np.unravel_index(flat, s.shape)
-    pa, pb = a.minutiae, b.minutiae
-    rot = pb[ib, 2] - pa[ia, 2]  # (K,): each pair's directions give the rotation
-    c, sn = np.cos(rot), np.sin(rot)
-    tx = pb[ib, 0] - (c * pa[ia, 0] - sn * pa[ia, 1])
-    ty = pb[ib, 1] - (sn * pa[ia, 0] + c * pa[ia, 1])
-    sw = (LOCAL_BASE + s) / (LOCAL_BASE + 1.0)
-    w, m, ax, ay = _pair(a, b, sw, rot, tx, ty, PAIR_DIST, pb[ib, :2])
-    # One pair's directions fix the rotation only roughly; refit the best few on all pairs.
-    top = np.argsort(-m)[:N_REFINE]
-    top = top[m[top] > 0]
-    if len(top) == 0:
+    ia, ib = np.divmod(flat, nb)
+    # Each pair proposes a rotation (from the two directions) and a translation.
+    anchor = b.z[ib]
+    r = b.u[ib] * a.u[ia].conj()
+    sw = (LOCAL_BASE + s) * (1.0 / (LOCAL_BASE + 1.0))
+    w, wa, wb, m, za = _pair(a, b, sw, r, anchor - r * a.z[ia], anchor)
+    best = int(np.argmax(m))
+    mb, rb, tb, zb = m[best], r[best], anchor[best] - r[best] * a.z[ia[best]], za[best]
+    if mb <= 0:
         return 0.0
-    rot2, tx2, ty2, centre = _refit(a, b, w[top])
-    _w2, m2, ax2, ay2 = _pair(a, b, sw, rot2, tx2, ty2, PAIR_DIST, centre)
+    # Early exit: a bound on the score (overlaps at most all minutiae) says "no match" already.
+    if mb * mb < EARLY_EXIT * max(na, MIN_OVERLAP) * max(nb, MIN_OVERLAP):
+        return _score(a, b, mb, rb, tb, zb)
+    # One pair's directions fix the rotation only roughly; refit the best few on all pairs.
+    top = np.argpartition(-m, N_REFINE - 1)[:N_REFINE] if len(m) > N_REFINE else np.arange(len(m))
+    r2, t2, centre = _refit(a, b, w[top], wa[top], wb[top])
+    _w, _wa, _wb, m2, za2 = _pair(a, b, sw, r2, t2, centre)
     k2 = int(np.argmax(m2))
-    if m2[k2] >= m[top[0]]:
-        mb, r, t0, t1, axb, ayb = m2[k2], rot2[k2], tx2[k2], ty2[k2], ax2[k2], ay2[k2]
-    else:
-        k0 = top[0]
-        mb, r, t0, t1, axb, ayb = m[k0], rot[k0], tx[k0], ty[k0], ax[k0], ay[k0]
-    # Overlap: a's minutiae on b's finger, and b's on a's (b mapped back into a's frame).
-    ov_a = _inside(b.mask, axb, ayb).sum()
-    cr, sr_ = np.cos(r), np.sin(r)
-    bx, by = pb[:, 0] - t0, pb[:, 1] - t1
-    ov_b = _inside(a.mask, cr * bx + sr_ * by, -sr_ * bx + cr * by).sum()
+    if m2[k2] >= mb:
+        mb, rb, tb, zb = m2[k2], r2[k2], t2[k2], za2[k2]
+    return _score(a, b, mb, rb, tb, zb)
+
+
+def _score(a: Record, b: Record, m: float, r: complex, t: complex, za: np.ndarray) -> float:
+    """m paired minutiae, normalised by the minutiae of each print on the other's finger."""
+    ov_a = _inside(b, za)
+    ov_b = _inside(a, (b.z - t) * np.conj(r))  # b's minutiae in a's frame
     norm = max(ov_a, MIN_OVERLAP) * max(ov_b, MIN_OVERLAP)
-    return float(min(mb * mb / norm, 1.0))
+    return float(min(m * m / norm, 1.0))
 
 
 def fuse(probe: Template, reference: Template) -> float:
-    """Template score: each probe finger's best impression pair, averaged over fingers.
+    """Template score from its records' pairwise scores.
 
-    Records of a known finger compare only with the same finger (or unknown ones).
-    The mean over probe fingers is the sum rule: more fingers, fewer false matches.
+    Each probe impression scores the mean of its best FUSE_TOP impression pairs with
+    the reference (records of a known finger meet only the same finger, or unknown
+    ones): a genuine probe matches several of the enrolled impressions, while an
+    impostor's high score is usually a fluke on one, so the second best pair cuts
+    the impostor tail more than the genuine scores (models/manifest.json: the
+    thresholds are calibrated for this rule). A finger's score is the mean over its
+    probe impressions, the template's the mean over fingers (the sum rule).
     """
-    by_finger: dict[int, float] = {}
+    by_finger: dict[int, list[float]] = {}
     for pr in probe.records:
-        best = 0.0
-        for rr in reference.records:
-            if pr.finger != 255 and rr.finger != 255 and pr.finger != rr.finger:
-                continue
-            best = max(best, compare_records(pr, rr))
-        by_finger[pr.finger] = max(by_finger.get(pr.finger, 0.0), best)
-    return float(np.mean(list(by_finger.values()))) if by_finger else 0.0
+        scores = sorted((compare_records(pr, rr) for rr in reference.records
+                         if pr.finger == rr.finger or UNKNOWN_FINGER in (pr.finger, rr.finger)),
+                        reverse=True)[:FUSE_TOP]
+        by_finger.setdefault(pr.finger, []).append(float(np.mean(scores)) if scores else 0.0)
+    return float(np.mean([np.mean(v) for v in by_finger.values()])) if by_finger else 0.0

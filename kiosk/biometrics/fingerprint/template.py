@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .features import CYL_BITS, CYL_NS, EMB_DIM
+from .features import CYL_BITS, CYL_NS, EMB_DIM, IN_CIRCLE
 
 MAGIC = b"SDFP"
 FORMAT_VERSION = 1
@@ -28,6 +28,7 @@ _HEAD = struct.Struct("<4sBBH")
 _REC = struct.Struct("<BBBBBB")
 _MIN = np.dtype([("x", "<u2"), ("y", "<u2"), ("t", "u1"), ("q", "u1")])
 _CYL_BYTES = CYL_BITS // 8
+MIN_VALID_FRACTION = 0.5  # of cylinder cells valid in both, for a local similarity
 _VAL_BYTES = -(-CYL_NS * CYL_NS // 8)
 
 
@@ -39,19 +40,34 @@ class Record:
     quality: int
     minutiae: np.ndarray  # (N, 4) float32 x, y, theta, quality 0..1
     mask: np.ndarray  # bool (h, w) blocks
-    bits: np.ndarray  # (N, CYL_BITS) float32 0/1
-    valid: np.ndarray  # (N, NS*NS) float32 0/1
-    counts: np.ndarray  # (N, NS*NS) float32: set bits per cell
-    # Derived once at decoding, for the comparison's matrix products.
-    xy: np.ndarray = None  # (N, 2) positions
-    norm2: np.ndarray = None  # (N,) squared norms of the positions
-    dirs: np.ndarray = None  # (N, 2) unit direction vectors
+    bits: np.ndarray  # (N, C*ND) float32 0/1, C the cylinder cells inside the circle
+    valid: np.ndarray  # (N, C) float32 0/1
+    counts: np.ndarray  # (N, C) float32: set bits per cell
 
     def __post_init__(self):
+        # Derived once at decoding, for the comparison's matrix products (match.py).
+        n = len(self.minutiae)
         self.xy = np.ascontiguousarray(self.minutiae[:, :2])
-        self.norm2 = (self.xy * self.xy).sum(1)
         t = self.minutiae[:, 2]
         self.dirs = np.stack([np.cos(t), np.sin(t)], 1)
+        self.z = (self.xy[:, 0] + 1j * self.xy[:, 1]).astype(np.complex64)
+        self.u = (self.dirs[:, 0] + 1j * self.dirs[:, 1]).astype(np.complex64)
+        self.ones = np.ones(n, np.float32)
+        self.ones_k = np.ones((16, n), np.float32)  # for up to 16 alignment hypotheses
+        # Cylinder products: [counts; valid] rows against [valid] columns, each augmented so
+        # that the common-cell count comes out less MIN_VALID_FRACTION of the cells' mean.
+        cells = self.valid.sum(1, keepdims=True)
+        half = 0.5 * MIN_VALID_FRACTION * cells
+        self.counts_valid = np.block([[self.counts, np.zeros((n, 2), np.float32)],
+                                      [self.valid, -half, np.ones((n, 1), np.float32)]])
+        self.valid_aug = np.hstack([self.valid, np.ones((n, 1), np.float32), -half])
+        # Columns of the pairing product: x, y, direction (cos, sin), -|p|^2 / 2, 1.
+        self.pair_cols = np.stack([self.xy[:, 0], self.xy[:, 1], self.dirs[:, 0],
+                                   self.dirs[:, 1], -0.5 * (self.xy * self.xy).sum(1),
+                                   self.ones]).astype(np.float32)
+        # The mask with a border of background: clipped lookups need no bounds check.
+        self.mask_pad = np.pad(self.mask, 1)
+        self.mask_pad_max = np.array(self.mask_pad.shape[::-1]) - 1  # (x, y) limits
 
 
 @dataclass
@@ -135,11 +151,13 @@ def decode(data: bytes) -> Template:
             mn[:, 1] = m["y"] * 0.25
             mn[:, 2] = m["t"] * (2 * np.pi / 256)
             mn[:, 3] = m["q"] / 255.0
-            b = np.unpackbits(bits.reshape(n, _CYL_BYTES), axis=1).astype(np.float32)
+            # Cells outside the cylinder's circle are never valid: left out of the products.
+            b = np.unpackbits(bits.reshape(n, _CYL_BYTES), axis=1).reshape(
+                n, CYL_NS * CYL_NS, -1)[:, IN_CIRCLE].astype(np.float32)
+            v = np.unpackbits(valid.reshape(n, _VAL_BYTES), axis=1)[:, : CYL_NS * CYL_NS]
             records.append(Record(
-                finger, quality, mn, mask.reshape(mh, mw).astype(bool), b,
-                np.unpackbits(valid.reshape(n, _VAL_BYTES), axis=1)[:, : CYL_NS * CYL_NS]
-                .astype(np.float32), b.reshape(n, CYL_NS * CYL_NS, -1).sum(2)))
+                finger, quality, mn, mask.reshape(mh, mw).astype(bool), b.reshape(n, -1),
+                v[:, IN_CIRCLE].astype(np.float32), b.sum(2)))
     except (struct.error, ValueError) as exc:
         raise ValueError(f"corrupt fingerprint template ({exc})") from None
     if pos != len(data):

@@ -171,4 +171,39 @@ def test_template_round_trip_keeps_minutiae():
     assert rec.finger == 2 and rec.mask.shape == (36, 32)
     assert np.allclose(rec.minutiae[:, :2], mn[:, :2], atol=0.13)
     assert np.allclose(rec.minutiae[:, 2], mn[:, 2], atol=2 * np.pi / 256)
-    assert np.array_equal(rec.bits.astype(bool), bits)
+    # Decoded cylinders keep only the cells inside the circle (the others are never valid).
+    assert np.array_equal(rec.bits.astype(bool),
+                          bits.reshape(2, ft.CYL_NS ** 2, -1)[:, ft.IN_CIRCLE].reshape(2, -1))
+    assert not valid[:, ~ft.IN_CIRCLE].any()
+
+
+def test_overlap_lookup_counts_only_points_on_the_finger():
+    from kiosk.biometrics.fingerprint import features as ft
+    from kiosk.biometrics.fingerprint import match
+
+    mn = np.array([[40.0, 40.0, 1.0, 1.0], [60.0, 50.0, 2.0, 1.0]], np.float32)
+    mask = np.zeros((10, 10), bool)
+    mask[2:6, 2:6] = True  # finger on px 16..47
+    bits, valid = ft.cylinders(mn, mask)
+    data = tpl.encode(ft.embedding(mn), [{"quality": 9, "minutiae": mn, "mask": mask,
+                                          "bits": bits, "valid": valid}])
+    rec = tpl.decode(data).records[0]
+    z = np.array([20 + 20j, 47 + 16j, 48 + 20j, -5 + 20j, 20 - 1j, 1e4 + 1e4j, -1e4 + 30j,
+                  30 + 1e5j], np.complex64)
+    assert match._inside(rec, z) == 2
+
+
+def test_fusion_averages_the_best_two_impression_pairs(matcher, templates):
+    from kiosk.biometrics.fingerprint import match
+
+    probe = tpl.decode(templates[(0, 1)])
+    recs = [tpl.decode(templates[k]).records[0] for k in ((0, 0), (1, 0), (1, 1))]
+    single = [match.compare_records(probe.records[0], r) for r in recs]
+    enrolled = tpl.decode(matcher.merge([templates[(0, 0)], templates[(1, 0)],
+                                         templates[(1, 1)]]))
+    assert match.fuse(probe, enrolled) == pytest.approx(np.mean(sorted(single)[-2:]), abs=1e-6)
+    # Records of another known finger are not compared.
+    for r in enrolled.records[1:]:
+        r.finger = 7
+    probe.records[0].finger = enrolled.records[0].finger = 3
+    assert match.fuse(probe, enrolled) == pytest.approx(single[0], abs=1e-6)
