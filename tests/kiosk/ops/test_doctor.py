@@ -126,14 +126,16 @@ def test_sensor_unplugged_fails_with_its_fix(make_ctx, sim):
     results = by_name(D.run_checks([CHECKS[0]], make_ctx()))
     assert time.monotonic() - start < 5
     assert results["sensor handshake"].status == D.FAIL
+    assert results["sensor handshake"].detail == f"{sim.url} does not exist"
     assert "connect the sensor" in results["sensor handshake"].fix
     assert results["sensor image"].status == D.SKIP
 
 
 def test_sensor_at_another_baud_says_which(make_ctx):
     results = by_name(D.run_checks([CHECKS[0]], make_ctx(sensor={"baud": 115200})))
-    assert results["sensor handshake"].status == D.FAIL
+    assert results["sensor handshake"].status == D.WARN  # the kiosk finds the rate itself
     assert results["sensor handshake"].fix == "set [sensor] baud = 57600 in the config"
+    assert results["sensor image"].status == D.PASS
 
 
 def test_sensor_image_with_a_finger_on_the_glass(make_ctx, sim):
@@ -141,6 +143,16 @@ def test_sensor_image_with_a_finger_on_the_glass(make_ctx, sim):
     results = by_name(D.run_checks([CHECKS[0]], make_ctx()))
     assert results["sensor image"].status == D.PASS
     assert "256x288 finger image" in results["sensor image"].detail
+
+
+def test_wrong_sensor_password_fails_with_its_fix(make_ctx, sim):
+    sim.firmware.settings.password = SENSOR_PASSWORD
+    sim.firmware.power_cycle()
+    results = by_name(D.run_checks([CHECKS[0]], make_ctx()))
+    assert results["sensor handshake"].status == D.FAIL
+    assert "set [sensor] password" in results["sensor handshake"].fix
+    results = by_name(D.run_checks([CHECKS[0]], make_ctx(sensor={"password": SENSOR_PASSWORD})))
+    assert results["sensor handshake"].status == D.PASS
 
 
 def _broker_check():
@@ -228,6 +240,42 @@ def test_unsynchronised_clock_warns_and_1970_fails(make_ctx):
     assert r[0].status == D.WARN and "timedatectl" in r[0].fix
     r = D.run_checks(check, make_ctx(clock=FixedClock(wall=10**9, synced=False)))
     assert r[0].status == D.FAIL and "1970" in r[0].detail
+
+
+def _copy(kiosk, tmp_path) -> DataPaths:
+    shutil.copytree(kiosk[0].data_dir, tmp_path / "data")
+    return DataPaths.resolve(tmp_path / "data")
+
+
+def _group(name):
+    return [c for c in CHECKS if c.group == name]
+
+
+def test_tampered_event_breaks_the_audit_chain(make_ctx, kiosk, tmp_path):
+    paths = _copy(kiosk, tmp_path)
+    ctx = make_ctx()
+    ctx.paths = paths
+    from kiosk.storage.db import Database
+
+    with Database(paths.db) as db, db.write() as conn:
+        conn.execute("UPDATE events SET body = CAST(replace(CAST(body AS TEXT), "
+                     "'accepted', 'rejected') AS BLOB) WHERE seq = 3")
+    r = D.run_checks(_group("audit"), ctx)[0]
+    assert r.status == D.FAIL and "seq 3" in r.detail and "kiosk audit verify" in r.fix
+
+
+def test_old_queue_and_failing_components_are_reported(make_ctx, kiosk, tmp_path):
+    paths = _copy(kiosk, tmp_path)
+    later = FixedClock(wall=time.time_ns() + 2 * 86400 * 10**9, synced=True)
+    ctx = make_ctx(clock=later)
+    ctx.paths = paths
+    age = by_name(D.run_checks(_group("queue"), ctx))["queue age"]
+    assert age.status == D.FAIL and "2.0 days" in age.detail
+    store = KioskStore.open(paths)
+    store.health.report("sensor", False, last="sensor_error")
+    store.close()
+    r = D.run_checks(_group("health"), ctx)[0]
+    assert r.status == D.WARN and "sensor not working (sensor_error" in r.detail
 
 
 def test_a_hung_check_fails_at_its_deadline():
