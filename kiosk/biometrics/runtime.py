@@ -10,12 +10,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+PACKAGED_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+
+
+def models_dir(environ=os.environ) -> Path:
+    """``$SIDIK_MODELS_DIR`` once a model update has put a release there (see
+    kiosk/ops/update.py), else the models that came with the software."""
+    updated = environ.get("SIDIK_MODELS_DIR")
+    if updated and (Path(updated) / "manifest.json").is_file():
+        return Path(updated)
+    return PACKAGED_MODELS_DIR
+
+
+MODELS_DIR = models_dir()
 MANIFEST = MODELS_DIR / "manifest.json"
 
 

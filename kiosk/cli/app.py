@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "kiosk.cli.config",
     "kiosk.cli.doctor",
     "kiosk.cli.provision",
+    "kiosk.cli.update",
 )
 
 
