@@ -254,7 +254,7 @@ def tls_fix(verify_code: int, host: str) -> str:
     if verify_code in (9, 10):  # not yet valid, expired
         return ("check the kiosk clock first (timedatectl); if it is right, the hub operator "
                 "must renew the broker certificate")
-    if verify_code == 62:  # hostname mismatch
+    if verify_code in (62, 64):  # host name or IP address mismatch
         return (f"the broker's certificate is not for {host!r}: put the name it was issued "
                 "for in [hub] broker")
     return ("[hub] ca is not the CA that signed the broker's certificate: install the hub's CA "
@@ -270,6 +270,10 @@ def tls_verdict(version: str | None, cert_days_left: float | None) -> Result:
         return warn("broker TLS", f"{detail}; this kiosk's certificate expires in "
                                   f"{cert_days_left:.0f} days", renew)
     return ok("broker TLS", detail)
+
+
+SILENT_BROKER_FIX = ("the broker accepts connections but does not answer: restart it on the hub "
+                     "(systemctl restart mosquitto)")
 
 
 def auth_fix(reason: int | None, device: str | None, user: str | None = None) -> str:

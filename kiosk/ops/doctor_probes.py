@@ -299,7 +299,10 @@ def _tls(url, hub, ctx) -> Result:
     except ssl.SSLCertVerificationError as exc:
         return fail("broker TLS", f"the broker's certificate is not trusted: "
                                   f"{exc.verify_message}", D.tls_fix(exc.verify_code, url.host))
-    except (ssl.SSLError, OSError, TimeoutError) as exc:
+    except TimeoutError:
+        return fail("broker TLS", f"no TLS answer from {url.host}:{url.port} within "
+                                  f"{ctx.step_timeout_s:g} s", D.SILENT_BROKER_FIX)
+    except (ssl.SSLError, OSError) as exc:
         return fail("broker TLS", f"TLS handshake failed: {exc}",
                     "is this the broker's TLS port (usually 8883)? check [hub] broker")
     return D.tls_verdict(version, _days_left(hub["cert"], ctx.clock.wall_ns() / 1e9))
@@ -376,10 +379,11 @@ def _mqtt_session(url, hub, password, protocol, ctx) -> list[Result]:
         _pump(client, got, "connack", ctx.step_timeout_s)
         rc = got.get("connack")
         if rc is None:
-            why = "closed the connection" if "closed" in got else "did not answer"
+            closed = "closed" in got
+            why = "closed the connection" if closed else "did not answer"
             return [fail("broker auth", f"the broker {why} before accepting us "
                                         f"(MQTT {'5' if protocol == 5 else '3.1.1'})",
-                         D.auth_fix(None, device)),
+                         D.auth_fix(None, device) if closed else D.SILENT_BROKER_FIX),
                     skip("broker round trip", "not connected")]
         if rc.is_failure:
             return [fail("broker auth", f"the broker refused: {rc}",

@@ -176,6 +176,22 @@ def test_broker_down_fails_at_tcp_with_its_fix(make_ctx, broker):
     assert D.exit_code(results) == 1
 
 
+@pytest.mark.parametrize("scheme", ["mqtts", "mqtt"])
+def test_silent_broker_fails_within_seconds(make_ctx, scheme):
+    import socket
+
+    with socket.socket() as silent:  # accepts (the kernel's backlog) and never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        url = f"{scheme}://127.0.0.1:{silent.getsockname()[1]}"
+        start = time.monotonic()
+        results = by_name(D.run_checks(_broker_check(), make_ctx(hub={"broker": url})))
+        assert time.monotonic() - start < 6
+    stage = "broker TLS" if scheme == "mqtts" else "broker auth"
+    assert results["broker TCP"].status == D.PASS
+    assert results[stage].status == D.FAIL and "restart it on the hub" in results[stage].fix
+
+
 def test_wrong_ca_fails_at_tls_with_its_fix(make_ctx, tmp_path):
     other = CA(tmp_path, "some-other-ca")
     r = by_name(D.run_checks(_broker_check(), make_ctx(hub={"ca": str(other.path)})))
