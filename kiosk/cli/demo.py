@@ -92,11 +92,17 @@ def cmd_demo(args) -> int:
                         fullscreen=args.fullscreen) as app:
             if args.script:
                 return _play(app, args)
+            import pygame
+
+            driver = pygame.display.get_driver()
+            print(f"screen {size[0]}x{size[1]} on SDL video driver {driver}; close the window "
+                  "or press Ctrl-C to stop", flush=True)
+            if driver in ("dummy", "offscreen"):
+                print("note: no display here, so nothing is visible; --script plays a journey "
+                      "and --shots saves what the screen shows", flush=True)
             import time
 
             end = time.monotonic() + args.seconds if args.seconds else None
-            import pygame
-
             timer = pygame.time.Clock()
             while app.tick() and (end is None or time.monotonic() < end):
                 timer.tick(30)
