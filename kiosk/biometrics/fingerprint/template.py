@@ -30,6 +30,10 @@ _MIN = np.dtype([("x", "<u2"), ("y", "<u2"), ("t", "u1"), ("q", "u1")])
 _CYL_BYTES = CYL_BITS // 8
 MIN_VALID_FRACTION = 0.5  # of cylinder cells valid in both, for a local similarity
 _VAL_BYTES = -(-CYL_NS * CYL_NS // 8)
+_CIRCLE_CELLS = np.flatnonzero(IN_CIRCLE)
+# Per-cell bit counts as one product: (N, C*ND) @ (C*ND, C).
+_CELL_SUM = np.kron(np.eye(int(IN_CIRCLE.sum()), dtype=np.float32),
+                    np.ones((CYL_BITS // (CYL_NS * CYL_NS), 1), np.float32))
 
 
 @dataclass
@@ -45,29 +49,41 @@ class Record:
     counts: np.ndarray  # (N, C) float32: set bits per cell
 
     def __post_init__(self):
-        # Derived once at decoding, for the comparison's matrix products (match.py).
-        n = len(self.minutiae)
-        self.xy = np.ascontiguousarray(self.minutiae[:, :2])
-        t = self.minutiae[:, 2]
-        self.dirs = np.stack([np.cos(t), np.sin(t)], 1)
-        self.z = (self.xy[:, 0] + 1j * self.xy[:, 1]).astype(np.complex64)
-        self.u = (self.dirs[:, 0] + 1j * self.dirs[:, 1]).astype(np.complex64)
+        # Derived once at decoding, for the comparison's matrix products (match.py); built
+        # in place, as a gallery's cold comparisons decode every template they meet.
+        n, c = self.valid.shape
+        mn = self.minutiae
+        self.xy = np.ascontiguousarray(mn[:, :2])
+        self.dirs = np.empty((n, 2), np.float32)
+        np.cos(mn[:, 2], out=self.dirs[:, 0])
+        np.sin(mn[:, 2], out=self.dirs[:, 1])
+        self.z = self.xy.view(np.complex64)[:, 0]
+        self.u = self.dirs.view(np.complex64)[:, 0]
         self.ones = np.ones(n, np.float32)
         self.ones_k = np.ones((16, n), np.float32)  # for up to 16 alignment hypotheses
         # Cylinder products: [counts; valid] rows against [valid] columns, each augmented so
         # that the common-cell count comes out less MIN_VALID_FRACTION of the cells' mean.
-        cells = self.valid.sum(1, keepdims=True)
-        half = 0.5 * MIN_VALID_FRACTION * cells
-        self.counts_valid = np.block([[self.counts, np.zeros((n, 2), np.float32)],
-                                      [self.valid, -half, np.ones((n, 1), np.float32)]])
-        self.valid_aug = np.hstack([self.valid, np.ones((n, 1), np.float32), -half])
+        half = (0.5 * MIN_VALID_FRACTION) * (self.valid @ np.ones(c, np.float32))
+        self.counts_valid = np.zeros((2 * n, c + 2), np.float32)
+        self.counts_valid[:n, :c] = self.counts
+        self.counts_valid[n:, :c] = self.valid
+        self.counts_valid[n:, c] = -half
+        self.counts_valid[n:, c + 1] = 1.0
+        self.valid_aug = np.empty((n, c + 2), np.float32)
+        self.valid_aug[:, :c] = self.valid
+        self.valid_aug[:, c] = 1.0
+        self.valid_aug[:, c + 1] = -half
         # Columns of the pairing product: x, y, direction (cos, sin), -|p|^2 / 2, 1.
-        self.pair_cols = np.stack([self.xy[:, 0], self.xy[:, 1], self.dirs[:, 0],
-                                   self.dirs[:, 1], -0.5 * (self.xy * self.xy).sum(1),
-                                   self.ones]).astype(np.float32)
+        self.pair_cols = np.empty((6, n), np.float32)
+        self.pair_cols[:2] = self.xy.T
+        self.pair_cols[2:4] = self.dirs.T
+        self.pair_cols[4] = -0.5 * (self.xy[:, 0] ** 2 + self.xy[:, 1] ** 2)
+        self.pair_cols[5] = 1.0
         # The mask with a border of background: clipped lookups need no bounds check.
-        self.mask_pad = np.pad(self.mask, 1)
-        self.mask_pad_max = np.array(self.mask_pad.shape[::-1]) - 1  # (x, y) limits
+        h, w = self.mask.shape
+        self.mask_pad = np.zeros((h + 2, w + 2), bool)
+        self.mask_pad[1:-1, 1:-1] = self.mask
+        self.mask_pad_max = np.array([w + 1, h + 1])  # (x, y) limits
 
 
 @dataclass
@@ -154,10 +170,11 @@ def decode(data: bytes) -> Template:
             # Cells outside the cylinder's circle are never valid: left out of the products.
             b = np.unpackbits(bits.reshape(n, _CYL_BYTES), axis=1).reshape(
                 n, CYL_NS * CYL_NS, -1)[:, IN_CIRCLE].astype(np.float32)
-            v = np.unpackbits(valid.reshape(n, _VAL_BYTES), axis=1)[:, : CYL_NS * CYL_NS]
+            v = np.unpackbits(valid.reshape(n, _VAL_BYTES), axis=1)[:, _CIRCLE_CELLS]
+            b = b.reshape(n, -1)
             records.append(Record(
-                finger, quality, mn, mask.reshape(mh, mw).astype(bool), b.reshape(n, -1),
-                v[:, IN_CIRCLE].astype(np.float32), b.sum(2)))
+                finger, quality, mn, mask.reshape(mh, mw).view(bool), b,
+                v.astype(np.float32), (b @ _CELL_SUM).astype(np.float32)))
     except (struct.error, ValueError) as exc:
         raise ValueError(f"corrupt fingerprint template ({exc})") from None
     if pos != len(data):
