@@ -107,13 +107,13 @@ def journal(lines: int = 2000, timeout: float = 5.0) -> str | None:
 
 
 def outbox_summary(db_path: Path, now_ms: int) -> dict | None:
-    from ..reporting.outbox import Outbox
     from ..storage.db import StorageError
+    from .doctor_probes import open_outbox
 
     if not Path(db_path).exists():
         return None
     try:
-        outbox = Outbox(db_path)
+        outbox = open_outbox(db_path)
         try:
             s = outbox.stats(now_ms=now_ms)
         finally:
@@ -128,12 +128,13 @@ def outbox_summary(db_path: Path, now_ms: int) -> dict | None:
 
 def chain_summary(db_path: Path) -> dict | None:
     """Counts and hashes only: how many events of each type, the head, the roster size."""
-    from ..storage.db import Database, StorageError
+    from ..storage.db import StorageError
+    from .doctor_probes import open_readonly
 
     if not Path(db_path).exists():
         return None
     try:
-        with Database(db_path) as db:
+        with open_readonly(db_path) as db:
             head = db.query("SELECT seq, event_id, hash FROM events ORDER BY seq DESC LIMIT 1")
             types = db.query("SELECT json_extract(CAST(body AS TEXT), '$.type'), count(*) "
                              "FROM events GROUP BY 1 ORDER BY 1")

@@ -10,6 +10,7 @@ import ipaddress
 import secrets
 import shutil
 import socket
+import sqlite3
 import ssl
 import threading
 import time
@@ -425,6 +426,55 @@ def disk(ctx: Context) -> Result:
                           hub["disk_critical_mb"] << 20)
 
 
+def open_readonly(path: Path, timeout: float = 5.0):
+    """The kiosk's database, read-only: the daily doctor runs with the data folder
+    read-only (systemd ReadOnlyPaths), and looking must never change what it looks at."""
+    from ..storage.db import Database, translate
+
+    class ReadOnlyDatabase(Database):
+        def __init__(self):  # no mkdir, no WAL switch, no migrations: nothing written
+            self.path = Path(path)
+            uri = self.path.resolve().as_uri() + "?mode=ro"
+            try:
+                self.conn = _connect(uri, timeout)
+            except sqlite3.OperationalError as exc:
+                if Path(f"{path}-wal").exists():
+                    raise translate(exc, path) from None
+                # A read-only folder and no WAL beside the file (the kiosk is not running):
+                # SQLite cannot make its shared-memory file, and need not, all is in the file.
+                try:
+                    self.conn = _connect(uri + "&immutable=1", timeout)
+                except sqlite3.Error as exc2:
+                    raise translate(exc2, path) from None
+            except sqlite3.Error as exc:
+                raise translate(exc, path) from None
+
+    return ReadOnlyDatabase()
+
+
+def _connect(uri: str, timeout: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
+                           check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens for real
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn
+
+
+def open_outbox(path: Path, timeout: float = 5.0):
+    """The reporter's view of the outbox (queue figures) on a read-only connection."""
+    from ..reporting.outbox import Outbox
+
+    class ReadOnlyOutbox(Outbox):
+        def __init__(self):
+            self.db = open_readonly(path, timeout)
+
+    return ReadOnlyOutbox()
+
+
 def _no_database(name: str, ctx: Context) -> Result | None:
     if ctx.paths.db.exists():
         return None
@@ -434,14 +484,13 @@ def _no_database(name: str, ctx: Context) -> Result | None:
 
 
 def queue(ctx: Context) -> list[Result]:
-    from ..reporting.outbox import Outbox
     from ..storage.db import StorageError
 
     missing = _no_database("queue", ctx)
     if missing:
         return [missing]
     try:
-        outbox = Outbox(ctx.paths.db, timeout=ctx.step_timeout_s)
+        outbox = open_outbox(ctx.paths.db, ctx.step_timeout_s)
         try:
             stats = outbox.stats(now_ms=ctx.clock.wall_ns() // 1_000_000)
         finally:
@@ -455,7 +504,7 @@ def queue(ctx: Context) -> list[Result]:
 def audit(ctx: Context) -> Result:
     from ..security.chain import verify_chain
     from ..security.keys import KeyFileError, read_public_key
-    from ..storage.db import Database, StorageError
+    from ..storage.db import StorageError
 
     missing = _no_database("audit chain", ctx)
     if missing:
@@ -466,7 +515,7 @@ def audit(ctx: Context) -> Result:
     except KeyFileError as exc:
         return fail("audit chain", str(exc), "restore the device's key folder from its backup")
     try:
-        with Database(ctx.paths.db, timeout=ctx.step_timeout_s) as db:
+        with open_readonly(ctx.paths.db, ctx.step_timeout_s) as db:
             problems = db.integrity_problems()
             total = db.query("SELECT count(*) FROM events")[0][0]
             deadline = time.monotonic() + ctx.chain_budget_s
@@ -487,12 +536,11 @@ def audit(ctx: Context) -> Result:
 
 
 def health(ctx: Context) -> Result:
-    from ..storage.db import Database
     from ..storage.health import HealthBoard
 
     if not ctx.paths.db.exists():
         return skip("kiosk reports", "no database")
-    with Database(ctx.paths.db, timeout=ctx.step_timeout_s) as db:
+    with open_readonly(ctx.paths.db, ctx.step_timeout_s) as db:
         board = HealthBoard(db)
         reports = {c: board.read(c) for c in ("sensor", "camera", "matcher")}
     return D.health_verdict(reports)

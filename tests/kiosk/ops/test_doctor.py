@@ -294,6 +294,18 @@ def test_old_queue_and_failing_components_are_reported(make_ctx, kiosk, tmp_path
     assert r.status == D.WARN and "sensor not working (sensor_error" in r.detail
 
 
+def test_doctor_reads_the_database_without_changing_it(make_ctx, kiosk, tmp_path):
+    import hashlib
+
+    paths = _copy(kiosk, tmp_path)
+    ctx = make_ctx()
+    ctx.paths = paths
+    before = hashlib.sha256(paths.db.read_bytes()).hexdigest()
+    results = D.run_checks([c for c in CHECKS if c.group in ("queue", "audit", "health")], ctx)
+    assert {r.status for r in results} == {D.PASS}
+    assert hashlib.sha256(paths.db.read_bytes()).hexdigest() == before
+
+
 def test_a_hung_check_fails_at_its_deadline():
     def hangs(ctx):
         time.sleep(30)
