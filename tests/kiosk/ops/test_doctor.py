@@ -131,6 +131,22 @@ def test_sensor_unplugged_fails_with_its_fix(make_ctx, sim):
     assert results["sensor image"].status == D.SKIP
 
 
+def test_silent_sensor_fails_within_seconds(make_ctx):
+    import os
+
+    master, slave = os.openpty()  # an adapter with the module unpowered: the port, no answer
+    try:
+        start = time.monotonic()
+        results = by_name(D.run_checks([CHECKS[0]], make_ctx(sensor={"port": os.ttyname(slave)})))
+        took = time.monotonic() - start
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert took < 6
+    assert results["sensor handshake"].status == D.FAIL
+    assert "wiring" in results["sensor handshake"].fix
+
+
 def test_sensor_at_another_baud_says_which(make_ctx):
     results = by_name(D.run_checks([CHECKS[0]], make_ctx(sensor={"baud": 115200})))
     assert results["sensor handshake"].status == D.WARN  # the kiosk finds the rate itself
