@@ -402,6 +402,7 @@ def _mqtt_session(url, hub, password, protocol, ctx) -> list[Result]:
         return [auth, D.round_trip_verdict(name, got.get("suback"), rtt, device)]
     finally:
         client.disconnect()
+        client.loop(timeout=0.05)  # sends the DISCONNECT and closes the socket
 
 
 def _pump(client, got: dict, key: str, timeout: float) -> None:
