@@ -107,6 +107,11 @@ def speed(gallery_size: int) -> dict:
     real = [bytearray(t) for t in temps]
     gal.templates = _LazyTemplates(real, gallery_size)
     probe = temps[1]
+    # The first search also converts the gallery's codes into the matcher's code space.
+    matcher._decoded.clear()
+    t0 = time.perf_counter()
+    gal.search(matcher, probe, top=10)
+    first_ms = (time.perf_counter() - t0) * 1000
     times = []
     for _ in range(5):
         matcher._decoded.clear()
@@ -119,6 +124,7 @@ def speed(gallery_size: int) -> dict:
         "compare_ms_cold": round(cold_ms, 4),
         "compare_ms_warm": round(warm_ms, 4),
         "identify_ms": round(float(np.median(times)), 1),
+        "identify_first_ms": round(first_ms, 1),
         "identify_gallery": gallery_size,
         "identify_top": [(int(k), round(s, 3)) for k, s in top[:3]],
         "rss_added_mb": round(loaded - base, 1),

@@ -14,13 +14,14 @@ minutia comparison ranks (Gallery).
 
 from __future__ import annotations
 
+import io
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
-from ..runtime import MANIFEST, ModelError, TFLiteModel, load_model
+from ..runtime import MANIFEST, ModelError, TFLiteModel, load_model, verified_model_bytes
 from . import features as ft
 from . import preprocess as pp
 from . import template as tpl
@@ -35,8 +36,10 @@ _CACHE = 512
 class TFLiteFingerprintMatcher(FingerprintMatcher):
     """FingerprintMatcher over a hash-checked TFLite model; see the module docstring."""
 
-    def __init__(self, model: TFLiteModel, entry: dict, dpi: float = pp.SENSOR_DPI):
+    def __init__(self, model: TFLiteModel, entry: dict, dpi: float = pp.SENSOR_DPI,
+                 code_space: tuple[np.ndarray, np.ndarray] | None = None):
         self.model = model
+        self.code_space = code_space  # (mean, whitening) for the 1:N shortlist, or None
         self.entry = entry
         self.version = str(entry.get("version", "unknown"))
         thr = entry.get("thresholds", {})
@@ -98,6 +101,15 @@ class TFLiteFingerprintMatcher(FingerprintMatcher):
     def compare(self, probe: bytes, reference: bytes) -> float:
         return fuse(self._decode(probe), self._decode(reference))
 
+    def shortlist_codes(self, codes: np.ndarray) -> np.ndarray:
+        """Fixed-length codes (rows) as the shortlist compares them: whitened, unit length."""
+        codes = np.asarray(codes, np.float32)
+        if self.code_space is not None:
+            mu, w = self.code_space
+            codes = (codes - mu) @ w
+        norm = np.linalg.norm(codes, axis=-1, keepdims=True)
+        return codes / np.maximum(norm, 1e-9)
+
     def identify(self, probe: bytes, gallery, top: int = 5) -> list[tuple[object, float]]:
         if not isinstance(gallery, Gallery):
             gallery = Gallery(gallery)
@@ -107,8 +119,9 @@ class TFLiteFingerprintMatcher(FingerprintMatcher):
 class Gallery:
     """Enrolled templates for 1:N: their fixed-length codes stacked in one matrix.
 
-    ``search`` scores the probe's code against all (one matrix-vector product),
-    then ranks the ``shortlist`` best by the full minutia comparison.
+    ``search`` scores the probe's code against all (one matrix-vector product, in
+    the matcher's code space: the first search converts the matrix in place), then
+    ranks the ``shortlist`` best by the full minutia comparison.
     """
 
     def __init__(self, items: Iterable[tuple[object, bytes]] = ()):
@@ -120,6 +133,7 @@ class Gallery:
             self.templates.append(data)
             codes.append(tpl.read_code(data))
         self.codes = np.array(codes, np.float32).reshape(-1, ft.EMB_DIM)
+        self._space = None  # the matcher whose code space self.codes are in
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -128,8 +142,14 @@ class Gallery:
                shortlist: int = 100) -> list[tuple[object, float]]:
         if len(self) == 0:
             return []
+        convert = getattr(matcher, "shortlist_codes", None)
+        if convert is not None and self._space is not matcher:
+            if self._space is not None:
+                raise ValueError("this gallery's codes are in another matcher's code space")
+            self.codes = convert(self.codes)
+            self._space = matcher
         code = tpl.read_code(probe)
-        sims = self.codes @ code
+        sims = self.codes @ (convert(code) if convert is not None else code)
         k = min(shortlist, len(sims))
         cand = np.argpartition(-sims, k - 1)[:k]
         scored = [(self.keys[i], matcher.compare(probe, self.templates[i])) for i in cand]
@@ -148,4 +168,24 @@ def load_matcher(manifest: Path | str = MANIFEST, dpi: float = pp.SENSOR_DPI,
     if net.input.dtype not in (np.int8, np.float32):
         raise ModelError(f"unexpected model input type {net.input.dtype}",
                          "restore models/ from git")
-    return TFLiteFingerprintMatcher(net, entry, dpi=dpi)
+    return TFLiteFingerprintMatcher(net, entry, dpi=dpi,
+                                    code_space=_code_space(entry, Path(manifest).parent))
+
+
+def _code_space(entry: dict, models_dir: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """The shortlist's code whitening (models/recipe/codespace.py), hash-checked; None if the
+    manifest names none (the raw codes are then compared)."""
+    spec = entry.get("code_whitening")
+    if spec is None:
+        return None
+    data = verified_model_bytes(spec, models_dir)
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            mu, w = z["mu"].astype(np.float32), z["w"].astype(np.float32)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"code whitening {spec['file']} cannot be loaded: {exc}",
+                         "restore models/ from git") from None
+    if mu.shape != (ft.EMB_DIM,) or w.shape != (ft.EMB_DIM, ft.EMB_DIM):
+        raise ModelError(f"code whitening {spec['file']} has the wrong shape",
+                         "restore models/ from git")
+    return mu, w

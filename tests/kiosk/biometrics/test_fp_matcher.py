@@ -101,7 +101,9 @@ def _copy_models(tmp_path):
     dst.mkdir()
     manifest = json.loads(MANIFEST.read_text())
     for entry in manifest["models"].values():
-        shutil.copy(MANIFEST.parent / entry["file"], dst / entry["file"])
+        for spec in (entry, entry.get("code_whitening")):
+            if spec is not None:
+                shutil.copy(MANIFEST.parent / spec["file"], dst / spec["file"])
     (dst / "manifest.json").write_text(json.dumps(manifest))
     return dst, manifest
 
@@ -134,6 +136,27 @@ def test_corrupt_model_that_matches_its_hash_is_a_clear_error(tmp_path):
     (dst / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ModelError, match="cannot be loaded"):
         load_matcher(dst / "manifest.json")
+
+
+def test_code_whitening_is_hash_checked(tmp_path):
+    dst, manifest = _copy_models(tmp_path)
+    assert load_matcher(dst / "manifest.json").code_space is not None
+    f = dst / manifest["models"]["fingerprint"]["code_whitening"]["file"]
+    f.write_bytes(f.read_bytes()[:-1] + b"x")
+    with pytest.raises(ModelError, match="does not match its manifest"):
+        load_matcher(dst / "manifest.json")
+
+
+def test_shortlist_compares_whitened_unit_codes(matcher, templates):
+    codes = np.array([tpl.read_code(t) for t in templates.values()])
+    out = matcher.shortlist_codes(codes)
+    mu, w = matcher.code_space
+    assert np.allclose(np.linalg.norm(out, axis=1), 1, atol=1e-5)
+    assert np.allclose(out[0], (codes[0] - mu) @ w / np.linalg.norm((codes[0] - mu) @ w),
+                       atol=1e-5)
+    gal = Gallery((k, t) for k, t in templates.items())
+    assert gal.search(matcher, templates[(1, 1)], top=1)[0][0] == (1, 1)
+    assert np.allclose(np.linalg.norm(gal.codes, axis=1), 1, atol=1e-5)  # converted once
 
 
 def test_missing_manifest_is_a_clear_error(tmp_path):
