@@ -40,9 +40,6 @@ class Context:
 
 
 # ---- sensor -----------------------------------------------------------------------------------
-SENSOR_BAUDS = (57600, 115200, 9600, 19200, 38400)
-
-
 def _open_sensor(port: str, baud: int, s: dict, timeout: float, retries: int):
     from firmware_bridge.r30x.driver import R30xSensor
 
@@ -59,7 +56,9 @@ def _answering_baud(port: str, configured: int, s: dict):
     """(baud, open sensor) for the first usual rate the sensor answers at, or None."""
     from firmware_bridge.r30x.errors import SensorError
 
-    for baud in SENSOR_BAUDS:
+    from ..cli.sensor import AUTO_BAUDS  # the rates the kiosk itself tries
+
+    for baud in AUTO_BAUDS:
         if baud == configured:
             continue
         try:
