@@ -36,6 +36,10 @@ def register(sub) -> None:
     p.add_argument("--voice-dir", help="rendered prompts (default $SIDIK_VOICE_DIR or "
                                        "~/.cache/sidik/voice)")
     p.add_argument("--mute", action="store_true", help="no spoken prompts")
+    p.add_argument("--face", metavar="PHOTO",
+                   help="turn the face rung on: Wati (NIK 3201015112800008) is enrolled with "
+                        "this face, and a live person made from it stands at the simulated "
+                        "camera (needs the face models)")
     p.add_argument("--fast", action="store_true", help=argparse_suppress())
     from .coredata import add_matcher_option
 
@@ -80,6 +84,7 @@ def cmd_demo(args) -> int:
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sidik" / \
         f"fingers-{demo_world.generator_tag()}"
     print(f"demo village in {data_dir}", flush=True)
+    face = _face(args.face) if args.face else None
     voice = None
     if not args.mute:
         from ..ui.voice import Voice
@@ -89,7 +94,7 @@ def cmd_demo(args) -> int:
         with demo_kiosk(data_dir, matcher=matcher, make=demo_world.impressions(cache),
                         pace=args.pace,
                         broker=None if args.no_broker else "auto", voice=voice, size=size,
-                        fullscreen=args.fullscreen) as app:
+                        fullscreen=args.fullscreen, face=face) as app:
             if args.script:
                 return _play(app, args)
             import pygame
@@ -114,6 +119,19 @@ def cmd_demo(args) -> int:
             raise CliError(f"no screen to draw on ({exc}); try --script, or run it where a "
                            "display is (SDL_VIDEODRIVER=kmsdrm on the Pi)") from None
         raise
+
+
+def _face(photo: str):
+    from firmware_bridge.camera.errors import CameraError
+    from hw_sim.camera.source import load_rgb
+
+    from .face_options import load_face_matcher
+
+    try:
+        still = load_rgb(photo)
+    except CameraError as exc:
+        raise CliError(f"--face: {exc}", EXIT_USAGE) from None
+    return load_face_matcher(), still
 
 
 def _play(app, args) -> int:

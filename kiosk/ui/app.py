@@ -264,8 +264,15 @@ class KioskApp:
                 v.officer_assisted = True
             target = "finger"
         elif kind == "request_face_capture":
-            v.capture = payload
+            v.capture, v.face_frame, v.face_prompt, v.flash = payload, None, None, None
             target = "face"
+        elif kind == "face_frame":
+            from .camera import to_surface
+
+            v.face_prompt, v.flash = payload["prompt"], payload["colour"]
+            if payload.get("frame") is not None:
+                v.face_frame = to_surface(payload["frame"])
+            self._drawn_kinds.pop()  # a preview frame is not a step of the flow
         elif kind == "card":
             v.card = payload
             target = "card"

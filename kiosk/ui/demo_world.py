@@ -46,6 +46,9 @@ PEOPLE = (
     Person("3201015808550007", "Sri Wahyuni", 4, condition="faint",
            note="fingers worn smooth: the ladder goes to the officer"),
 )
+# With ``kiosk demo --face IMAGE``: fingers worn smooth too, but her face is enrolled.
+FACE_PERSON = Person("3201015112800008", "Wati Rahayu", 5, condition="faint",
+                     note="fingers worn smooth, face enrolled: verified by face (--face)")
 STRANGER = 9  # whoever types a NIK that is not in the roster
 
 
@@ -96,7 +99,7 @@ class DemoFingers(SimulatedFingers):
         super().__init__(simulator, sensor, {"officer": Hand(OFFICER.identity)}, make,
                          first_index=20, wait=wait)
         self.nik_of = nik_of
-        self.by_nik = {p.nik: p for p in PEOPLE}
+        self.by_nik = {p.nik: p for p in (*PEOPLE, FACE_PERSON)}
 
     def capture(self, purpose: str, finger: int | None, attempt: int) -> np.ndarray:
         if purpose != "officer":
@@ -127,9 +130,37 @@ def load_hub_key(data_dir: Path):
         (Path(data_dir) / "hub" / "hub_ed25519.key").read_bytes(), password=None)
 
 
-def build(data_dir: Path, make=None, progress=print, matcher=None) -> None:
+def face_camera(still: np.ndarray, face_matcher, seed: int = 0):
+    """``grab(t, prompt, screen_rgb)``: a live person made from the photo ``still`` at the
+    simulated camera, blinking and turning when the screen asks."""
+    from hw_sim.camera.faces import ActorSource, FaceGeometry, LiveActor
+
+    found = face_matcher.detector.detect(still)
+    if not found:
+        raise RuntimeError("no face found in the --face image")
+    geo = FaceGeometry.from_keypoints(found[0].keypoints, found[0].box)
+    shown: dict = {"prompt": None, "colour": (0, 0, 0)}
+    source = ActorSource(LiveActor(still, geo, seed=seed), prompt=lambda _t: shown["prompt"],
+                         screen=lambda _t: shown["colour"])
+
+    def grab(t, prompt, colour):  # the person reacts to what the screen shows now
+        shown.update(prompt=prompt, colour=colour)
+        return source.next_image()
+
+    return grab
+
+
+def live_faces(grab, face_matcher):
+    from ..biometrics.face.liveness import LivenessAnalyser
+    from ..runtime.capture import LiveFaces
+
+    return LiveFaces(grab, LivenessAnalyser(detector=face_matcher.detector), face_matcher)
+
+
+def build(data_dir: Path, make=None, progress=print, matcher=None, face=None) -> None:
     """Provision ``data_dir``, import the signed demo roster, enrol the officer and the
-    demo recipients (through the real enrolment flow on the simulated sensor)."""
+    demo recipients (through the real enrolment flow on the simulated sensor). ``face``:
+    (face matcher, photo) to enrol Wati's face too."""
     from firmware_bridge.r30x.driver import R30xSensor
     from hw_sim.sensor.simulator import SensorSimulator
 
@@ -146,7 +177,8 @@ def build(data_dir: Path, make=None, progress=print, matcher=None) -> None:
     hub = Ed25519PrivateKey.generate()
     paths = DataPaths.resolve(data_dir)
     provision(paths, hub_public_key=public_key_bytes(hub))
-    records = [recipient_record(p.nik, p.name, p.entitlements) for p in PEOPLE]
+    people = [*PEOPLE, FACE_PERSON] if face else list(PEOPLE)
+    records = [recipient_record(p.nik, p.name, p.entitlements) for p in people]
     records.append({"type": "officer", "op": "upsert", "officer_id": "OFF-1",
                     "nik": OFFICER.nik, "name": OFFICER.name, "active": True})
     envelope, chunks = build_update(records, version=1, hub_key=hub,
@@ -159,13 +191,18 @@ def build(data_dir: Path, make=None, progress=print, matcher=None) -> None:
         with SensorSimulator() as sim, R30xSensor(sim.url, timeout=3) as sensor:
             sensor.negotiate()
             for person, config in [(OFFICER, EnrolConfig(target_fingers=1)),
-                                   *[(p, None) for p in PEOPLE if p.enrol]]:
+                                   *[(p, None) for p in people if p.enrol]]:
                 progress(f"enrolling {person.name} (synthetic identity {person.identity})")
                 fingers = SimulatedFingers(sim, sensor, {"enrol": Hand(person.identity),
                                                          "officer": Hand(OFFICER.identity)},
                                            make, first_index=0, wait=1.0)
                 session = Session(store, fingers)
-                result = session.run(EnrolFlow(matcher, config), A.Start(person.nik))
+                face_matcher = None
+                if face and person is FACE_PERSON:
+                    face_matcher = face[0]
+                    session.faces = live_faces(face_camera(face[1], face_matcher), face_matcher)
+                flow = EnrolFlow(matcher, config, face_matcher=face_matcher)
+                result = session.run(flow, A.Start(person.nik))
                 if result.outcome != "enrolled":
                     raise RuntimeError(f"demo enrolment of {person.name} failed: "
                                        f"{result.reason}")
@@ -173,22 +210,23 @@ def build(data_dir: Path, make=None, progress=print, matcher=None) -> None:
         store.close()
 
 
-def ensure(data_dir: Path, make=None, progress=print, matcher=None) -> Path:
+def ensure(data_dir: Path, make=None, progress=print, matcher=None, face=None) -> Path:
     """The demo village in ``data_dir``, built once (templates are for one matcher)."""
     from ..biometrics.fingerprint.standin import StandInMatcher
 
     data_dir = Path(data_dir)
     matcher = matcher or StandInMatcher()
+    tag = matcher.version + (f" + {face[0].version}" if face else "")
     ready = data_dir / "DEMO_READY"
     if ready.exists():
         built_for = ready.read_text().strip()
-        if built_for != matcher.version:
-            raise RuntimeError(f"the demo village in {data_dir} was enrolled with matcher "
-                               f"{built_for}, not {matcher.version}; use another --data-dir")
+        if built_for != tag:
+            raise RuntimeError(f"the demo village in {data_dir} was enrolled for {built_for}, "
+                               f"not {tag}; use another --data-dir")
         return data_dir
     if data_dir.exists() and any(data_dir.iterdir()):
         raise RuntimeError(f"{data_dir} holds something other than a finished demo village; "
                            "give an empty or new directory")
-    build(data_dir, make, progress, matcher)
-    ready.write_text(matcher.version + "\n")
+    build(data_dir, make, progress, matcher, face)
+    ready.write_text(tag + "\n")
     return data_dir

@@ -49,6 +49,20 @@ RESULT_REASONS = {
 }
 
 
+def _preview():
+    """A stand-in camera frame for the gallery: a face-like shape on a wall."""
+    import pygame
+
+    img = pygame.Surface((320, 240))
+    img.fill((150, 160, 170))
+    pygame.draw.ellipse(img, (40, 30, 25), pygame.Rect(102, 28, 116, 150))
+    pygame.draw.ellipse(img, (200, 150, 120), pygame.Rect(110, 50, 100, 130))
+    for x in (140, 180):
+        pygame.draw.ellipse(img, (60, 40, 30), pygame.Rect(x - 8, 100, 16, 8))
+    pygame.draw.arc(img, (150, 60, 60), pygame.Rect(140, 140, 40, 16), 3.5, 5.9, 3)
+    return img
+
+
 def samples(lang: str, every_result: bool = False) -> list[tuple[str, View]]:
     """(name, view) for every screen, with representative data."""
     base = {"lang": lang, "programme": PROGRAMME, "period": PERIOD,
@@ -75,6 +89,9 @@ def samples(lang: str, every_result: bool = False) -> list[tuple[str, View]]:
             capture=A.RequestCapture(6, "recipient", 2), **base)),
         ("face", View(screen="face", prompt=_prompt("face"),
                       capture=A.RequestFaceCapture("recipient", 1), **base)),
+        ("face_challenge", View(screen="face", prompt=_prompt("face"), face_prompt="turn_left",
+                                face_frame=_preview(), flash=(40, 200, 255),
+                                capture=A.RequestFaceCapture("recipient", 1), **base)),
         ("wait", View(screen="wait", **base)),
         ("officer_wait", View(screen="wait", prompt=_prompt("officer_needed"),
                               officer_mode=True, **base)),

@@ -106,8 +106,9 @@ def reporting(paths, broker: str | None, village: str = "3201012001", hub: bool 
 def demo_kiosk(data_dir: Path, *, matcher=None, make=None, pace: bool = False,
                broker: str | None = "auto", voice=None, size=(800, 480),
                fullscreen: bool = False, config=None, clock=None, timeout_s: float = 45.0,
-               progress=print, sensor_wait: float = 1.0) -> Iterator:
-    """The whole kiosk on the simulators; yields the :class:`KioskApp`."""
+               progress=print, sensor_wait: float = 1.0, face=None) -> Iterator:
+    """The whole kiosk on the simulators; yields the :class:`KioskApp`. ``face``: (face
+    matcher, photo) turns the face rung on, with a live person made from the photo."""
     import time
 
     from firmware_bridge.r30x.driver import R30xSensor
@@ -124,7 +125,8 @@ def demo_kiosk(data_dir: Path, *, matcher=None, make=None, pace: bool = False,
 
     matcher = matcher or StandInMatcher()
     make = make or demo_world.impressions()
-    data_dir = demo_world.ensure(Path(data_dir), make, progress, matcher)
+    data_dir = demo_world.ensure(Path(data_dir), make, progress, matcher, face)
+    face_matcher = face[0] if face else None
     paths = DataPaths.resolve(data_dir)
     config = config or VerifyConfig()
     if broker == "auto":
@@ -146,15 +148,25 @@ def demo_kiosk(data_dir: Path, *, matcher=None, make=None, pace: bool = False,
             fingers = demo_world.DemoFingers(sim, sensor, nik_of, make, wait=sensor_wait)
             session = Session(store, fingers)
             probe = StatusProbe(paths, sensor=f"simulated R30x, {params.baud} baud",
-                                camera="simulated (face rung off in the demo)",
+                                camera="simulated person" if face else
+                                "none (face rung off; kiosk demo --face PHOTO)",
                                 model=matcher.version, reporter=reporter, clock=store.clock)
-            app = KioskApp(session, lambda: VerifyFlow(matcher, config),
+            app = KioskApp(session,
+                           lambda: VerifyFlow(matcher, config, face_matcher=face_matcher),
                            programme=demo_world.PROGRAMME, period=demo_world.PERIOD,
                            attempts=config.match_attempts + config.quality_attempts - 1,
                            voice=voice, status=probe,
                            size=size, fullscreen=fullscreen, clock=clock or time.monotonic,
                            timeout_s=timeout_s)
             app.fingers, app.sim, app.store = fingers, sim, store
+            if face:
+                from .camera import ScreenFeed
+
+                def post(kind, payload):
+                    app.driver.post(kind, app.driver.token, payload)
+
+                grab = demo_world.face_camera(face[1], face_matcher)
+                session.faces = demo_world.live_faces(ScreenFeed(grab, post), face_matcher)
             holder["app"] = app
             try:
                 yield app

@@ -193,9 +193,15 @@ def _capture_screen(c: Canvas, v, pict: str, title_key: str) -> None:
     side = min(c.px(250), bottom - top)
     pr = pygame.Rect(m, top, side, side)
     if pict == "face" and v.face_frame is not None:
-        frame = pygame.transform.smoothscale(v.face_frame, pr.size)
-        c.surface.blit(frame, pr)
-        c.pictograms.append("face")
+        if v.flash is not None:  # the colour the liveness check looks for on the face
+            c.fill(tuple(v.flash), pr.inflate(c.px(24), c.px(24)).clip(
+                pygame.Rect(0, top - c.px(8), c.w, c.h)), radius=c.px(8))
+        fw, fh = v.face_frame.get_size()
+        k = min(pr.w / fw, pr.h / fh)
+        frame = pygame.transform.smoothscale(v.face_frame, (round(fw * k), round(fh * k)))
+        c.surface.blit(frame, frame.get_rect(center=pr.center))
+        c.pictogram("face", pygame.Rect(pr.right - c.px(48), pr.bottom - c.px(48), c.px(44),
+                                        c.px(44)), T.TEXT)
     else:
         # the sensor's LED ring, breathing in step with the animation
         glow = int(120 + 100 * abs(0.5 - v.phase) * 2)
@@ -204,12 +210,16 @@ def _capture_screen(c: Canvas, v, pict: str, title_key: str) -> None:
         c.pictogram(pict, pr.inflate(-c.px(50), -c.px(50)), T.TEXT, v.phase)
     x = pr.right + m * 2
     y = top
-    if v.prompt is not None:
+    if pict == "face" and v.face_prompt and i18n.template(v.lang, f"face.{v.face_prompt}"):
+        r = c.text(tr(v, f"face.{v.face_prompt}"), (x, y), T.SIZE_TITLE, width=c.w - x - m,
+                   max_lines=4)
+        y = r.bottom + m
+    elif v.prompt is not None:
         r = c.text(prompt_text(v.lang, v.prompt), (x, y), T.SIZE_BODY, width=c.w - x - m,
                    max_lines=6)
         y = r.bottom + m
     cap = v.capture
-    if cap is not None and getattr(cap, "purpose", "") in ("recipient",):
+    if cap is not None and cap.kind == "request_capture" and cap.purpose == "recipient":
         c.text(tr(v, "ui.attempt", n=cap.attempt, total=v.attempts_total), (x, y),
                T.MIN_TEXT_PX, T.DIM_TEXT, width=c.w - x - m)
     bottom_row(c, [("cancel", tr(v, "ui.cancel"), T.RED, "cross")])
@@ -372,6 +382,8 @@ def speech(v) -> str | None:
         return prompt_text(v.lang, v.prompt) if v.prompt is not None else t("ui.nik_say")
     if s == "card":
         return t("ui.card_say", name=(v.card or {}).get("name") or "")
+    if s == "face" and v.face_prompt and i18n.template(v.lang, f"face.{v.face_prompt}"):
+        return t(f"face.{v.face_prompt}")
     if s in ("finger", "face", "wait"):
         return prompt_text(v.lang, v.prompt) if v.prompt is not None else t("ui.wait")
     if s in ("officer_decide", "officer_reason"):

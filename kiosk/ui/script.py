@@ -14,7 +14,7 @@ import pygame
 
 from . import demo_world
 
-NIKS = {p.name.split()[0].lower(): p.nik for p in demo_world.PEOPLE}
+NIKS = {p.name.split()[0].lower(): p.nik for p in (*demo_world.PEOPLE, demo_world.FACE_PERSON)}
 
 # name -> (the steps, the outcome it must end with)
 BEGIN = [("start",), ("tap", "lang:id"), ("wait", "nik")]
@@ -26,6 +26,8 @@ JOURNEYS = {
     "officer": ([*BEGIN, ("nik", NIKS["sri"]), ("tap", "ok"), ("wait", "card"), ("tap", "yes"),
                  ("wait", "officer_decide"), ("tap", "choice:approve"),
                  ("tap", "reason:worn_fingerprints"), ("wait", "result")], "accepted"),
+    "face": ([*BEGIN, ("nik", NIKS["wati"]), ("tap", "ok"), ("wait", "card"), ("tap", "yes"),
+              ("wait", "face"), ("wait", "result")], "accepted"),  # needs --face
 }
 
 

@@ -27,6 +27,8 @@ class View:
     reasons: dict = field(default_factory=dict)
     status: dict = field(default_factory=dict)  # technician panel and the link line
     face_frame: object | None = None  # a pygame.Surface of the camera preview
+    face_prompt: str | None = None  # the liveness challenge asked now (a face Guidance code)
+    flash: tuple | None = None  # the colour the liveness check wants on the face
     phase: float = 0.0  # animation phase in [0, 1)
     volume: float = 0.8
     return_to: str | None = None  # the language screen goes back here
