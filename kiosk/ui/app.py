@@ -155,8 +155,8 @@ class KioskApp:
         v = self.view
         self.last_activity = self.clock()
         kind, _, arg = bid.partition(":")
-        if bid == "start":
-            v.screen, v.return_to = "language", None
+        if bid == "start" or (bid == "lang" and v.screen == "idle"):
+            v.screen, v.return_to = "language", None  # choosing a language starts
         elif bid == "lang":
             v.return_to, v.screen = v.screen, "language"
         elif kind == "lang":

@@ -198,7 +198,7 @@ def _person(c: Canvas, r: pygame.Rect, col, phase: float = 0.0, cap: bool = Fals
     s.set_clip(clip)
     if cap:
         brim = pygame.Rect(0, 0, r.w * 0.46, r.h * 0.1)
-        brim.midbottom = (r.centerx, int(head[1] - r.w * 0.1))
+        brim.midbottom = (r.centerx, int(head[1] - r.w * 0.14))
         pygame.draw.rect(s, T.ACCENT_ORANGE if col != T.BLACK else T.BLACK, brim,
                          border_radius=4)
 
