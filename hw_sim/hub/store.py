@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from hw_sim.hub.clock import corrected_times
 from kiosk.security.chain import verify_chain
 from kiosk.security.crypto import Ed25519PublicKey, public_key_from_bytes
 from kiosk.security.events import genesis_hash
@@ -142,8 +143,10 @@ class HubStore:
             gaps = (max(seqs) - len(seqs)) if seqs else 0
             report = verify_chain(rows, dev.public_key, dev_id)
             decisions: Counter = Counter()
+            payloads = []
             for _, _, body, _, _ in rows:
                 p = json.loads(body)
+                payloads.append(p)
                 decisions[f"{p.get('type')}:{p.get('decision') or '-'}:{p.get('reason') or '-'}"
                           ] += 1
             dup, held = self.conn.execute("SELECT duplicates, held_back FROM devices WHERE "
@@ -159,5 +162,6 @@ class HubStore:
                 "chain_break": None if report.ok else report.first_break.message,
                 "duplicates": dup, "held_back": held, "decisions": dict(sorted(
                     decisions.items())), "presence": list(presence) if presence else None,
+                "clock": dict(Counter(c["method"] for c in corrected_times(payloads).values())),
                 "commands": cmds}
         return out
