@@ -110,7 +110,7 @@ RESULTS: dict[str, tuple[str, str]] = {
     "cancelled_by_officer": ("Dibatalkan oleh petugas.", "cancelled by the officer"),
     "nik_invalid": ("NIK belum benar. Silakan minta bantuan petugas.",
                     "NIK could not be entered"),
-    "enrolled": ("Pendaftaran sidik jari selesai.", "enrolment complete"),
+    "enrolled": ("Pendaftaran selesai.", "enrolment complete"),
     "enrolled_with_exceptions": ("Pendaftaran selesai dengan catatan petugas.",
                                  "enrolment complete with officer-recorded exceptions"),
     "enrolment_incomplete": ("Pendaftaran belum selesai. Verifikasi akan dibantu petugas.",
