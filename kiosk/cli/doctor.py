@@ -11,7 +11,7 @@ from .common import EXIT_USAGE, CliError
 
 
 def register(sub) -> None:
-    from kiosk.ops.doctor_probes import GROUPS
+    from kiosk.ops.doctor import GROUPS
 
     from .coredata import add_data_options
 

@@ -54,6 +54,10 @@ def skip(name: str, why: str) -> Result:
     return Result(name, SKIP, why)
 
 
+# What --skip names, in the order the report lists them (doctor_probes.CHECKS).
+GROUPS = ("sensor", "camera", "models", "broker", "clock", "disk", "queue", "audit", "health")
+
+
 @dataclass(frozen=True)
 class Check:
     group: str  # what --skip names: sensor, camera, models, broker, clock, disk, queue, ...

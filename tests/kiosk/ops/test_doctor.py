@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-import secrets
+import random
 import shutil
 import tarfile
 import time
@@ -32,7 +32,7 @@ from tests.kiosk.reporting.mqtt_fixtures import CA, Broker
 
 NIKS = {"3201015501900001": "Ani Suryani", "3201011203850002": "Budi Santoso"}
 OFFICER_NIK = "3201010101700005"
-TEMPLATE = secrets.token_bytes(512)
+TEMPLATE = random.Random(9).randbytes(512)
 MQTT_PASSWORD = "kiosk-secret"
 SENSOR_PASSWORD = 0x5EC2E7AB
 
@@ -333,6 +333,10 @@ def test_a_hung_check_fails_at_its_deadline():
                                 0.3)]
 
 
+def test_skip_names_are_the_checks():
+    assert tuple(c.group for c in CHECKS) == D.GROUPS
+
+
 def test_queue_and_chain_verdicts():
     assert [r.status for r in D.queue_verdict(0, None, True)] == [D.PASS, D.PASS]
     assert D.queue_verdict(5, 2 * 3600, True)[1].status == D.WARN
@@ -362,6 +366,23 @@ def _forbidden(paths, pki) -> dict[str, bytes]:
     out["mqtt password"] = MQTT_PASSWORD.encode()
     out["sensor password"] = str(SENSOR_PASSWORD).encode()
     return out
+
+
+def test_redaction_of_free_text():
+    rng = random.Random(1)
+    for _ in range(300):  # keys, secrets and templates in every base64 flavour
+        raw = rng.randbytes(rng.choice((32, 64, 512)))
+        for enc in (base64.b64encode, base64.urlsafe_b64encode):
+            text = f"loaded {enc(raw).decode()} ok"
+            assert enc(raw).decode()[:40] not in doctor_bundle.redact_text(text)
+    kept = ("/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A50285BI-if00-port0 "
+            "b6953873d28a806d569e2d190da3e5f74b071465bf2b82623df05e69e5705aff "
+            "/tmp/pytest-of-root/pytest-43/test_wrong_password_fails_auth0/data "
+            "event 01a222ad-a03e-7076-b6ed-3568c7a3437c device SDK-PMTXQN6IR4VTJF2C")
+    assert doctor_bundle.redact_text(kept) == kept
+    assert doctor_bundle.redact_text("nik 3201015501900001, mqtts://k1:pw@hub:8883 "
+                                     "password = hunter2") == \
+        "nik [NIK], mqtts://k1:<redacted>@hub:8883 password = <redacted>"
 
 
 def _members(archive) -> dict[str, bytes]:
