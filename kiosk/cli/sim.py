@@ -8,6 +8,7 @@ SIM_MODULES = (
     "kiosk.cli.sim_sensor",
     "kiosk.cli.sim_fingerprints",
     "kiosk.cli.sim_hub",
+    "kiosk.cli.sim_village",
 )
 
 

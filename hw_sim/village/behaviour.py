@@ -1,0 +1,94 @@
+"""How people and the officer behave at the kiosk: seeded, one visit at a time.
+
+The officer assumptions (stated in the report): shown a genuine recipient, the officer
+checks the KTP and approves, unless the person came without it (referred,
+``documents_missing``). Shown an impostor, the officer compares the KTP photo with the
+face in front of them and denies most of the time; a relative carries the family's KK
+and often resembles the owner, so they slip through more often than a stranger. Some
+impostors walk away once the fingerprint has failed and an officer is called.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kiosk.flows.actions import Cancel, OfficerChoice
+from kiosk.runtime.capture import Hand
+
+from . import population as pop
+
+NO_KTP = 0.02  # a genuine recipient without their KTP on the day
+DENY = {"relative": 0.85, "stranger": 0.97}  # officer denies an impostor who stays
+IMPOSTOR_WALKS_AWAY = 0.40  # impostor leaves when the officer is called
+
+
+@dataclass
+class VisitHand(Hand):
+    """A hand whose every capture may be the wrong finger or pressed off centre."""
+
+    rng: np.random.Generator | None = None
+    wrong_finger: float = pop.WRONG_FINGER
+    off_centre: float = pop.OFF_CENTRE
+    _partial: bool = False
+
+    def presents(self, finger: int | None) -> int:
+        f = self.default_finger if finger is None else finger
+        self._partial = bool(self.rng.random() < self.off_centre)
+        if self.rng.random() < self.wrong_finger:  # the same finger of the other hand
+            return (f + 5) % 10
+        return f
+
+    def condition_of(self, finger: int) -> str:
+        c = (self.conditions or {}).get(finger, self.condition)
+        if self._partial and c != "faint":
+            return "partial"
+        return c
+
+
+def hand_for(identity: int, conditions: dict | None, seed: int, stream: int) -> VisitHand:
+    rng = np.random.default_rng(np.random.SeedSequence([0x7113, seed, stream]))
+    return VisitHand(identity, "normal", conditions=conditions, rng=rng)
+
+
+def officer_hand(seed: int) -> VisitHand:
+    """The village officer: healthy fingers, careful placement."""
+    return VisitHand(pop.OFFICER_IDENTITY, rng=np.random.default_rng([0x7114, seed]),
+                     wrong_finger=0.0, off_centre=0.03)
+
+
+class Officer:
+    """Answers the kiosk's officer questions for one visit."""
+
+    def __init__(self, kind: str, person: pop.Person | None, seed: int):
+        self.kind = kind  # genuine, relative, stranger (who actually stands there)
+        self.person = person  # the NIK's owner
+        self.rng = np.random.default_rng(np.random.SeedSequence([0x7115, seed]))
+        self.asked = 0
+
+    def __call__(self, req):
+        self.asked += 1
+        if req.question == "finger_failed":  # enrolment: the officer sees the finger
+            return OfficerChoice("unreadable", None, "simulated: finger gives no usable print")
+        if req.question == "face_failed":
+            return OfficerChoice("skip", None, None)
+        if req.question != "verify_decision":
+            return Cancel("officer")
+        if self.kind == "genuine":
+            if self.rng.random() < NO_KTP:
+                return OfficerChoice("refer", "documents_missing", "simulated: no KTP")
+            p = self.person
+            if p.no_usable_print or "worn" in p.conditions.values():
+                reason = "worn_fingerprints"
+            elif p.age >= 60:
+                reason = "elderly_or_frail"
+            else:
+                reason = "identity_confirmed_ktp"
+            return OfficerChoice("approve", reason, "simulated: KTP checked")
+        if self.rng.random() < IMPOSTOR_WALKS_AWAY:
+            return Cancel("person")
+        if self.rng.random() < DENY[self.kind]:
+            return OfficerChoice("deny", "impostor_suspected", "simulated: KTP photo differs")
+        reason = "identity_confirmed_kk" if self.kind == "relative" else "identity_confirmed_ktp"
+        return OfficerChoice("approve", reason, "simulated: officer misled")

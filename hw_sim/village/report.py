@@ -1,0 +1,264 @@
+"""The village report, computed from the hub's booked events as an auditor would: pure.
+
+The hub's events say what the kiosk decided and how (attempts, ladder, officer); the
+simulation's ground truth (``Truth``) says who actually stood there. An auditor holding
+the hub's NIK key can re-link events to roster people by ``nik_ref``; we check that the
+link agrees with the ground truth, then classify every visit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+
+from kiosk.security.crypto import keyed_hash
+
+# Targets of the issue.
+EXCLUSION_TARGET = 0.005  # genuine recipients finally refused, all groups
+HARDEST_GROUP_TARGET = 0.02
+INCLUSION_TARGET = 0.0001  # impostor attempts accepted
+
+# Time model (seconds) applied to each event's record: what the person and officer do.
+T_NIK = 20.0  # typing the NIK / showing the KTP to the reader
+T_CAPTURE = 7.0  # place a finger, capture, upload, match, feedback
+T_OFFICER_CALL = 60.0  # fetching the officer to the kiosk
+T_OFFICER_DECIDE = 90.0  # KTP check, choosing the reason, note
+T_RESULT = 10.0  # result screen, receipt
+TIME_MODEL = {"NIK entry": T_NIK, "each finger capture (person or officer)": T_CAPTURE,
+              "calling the officer": T_OFFICER_CALL,
+              "officer's check and decision": T_OFFICER_DECIDE, "result and receipt": T_RESULT}
+
+SERVED = ("first finger", "after fallback", "officer approved")
+CATEGORIES = (*SERVED, "refused")
+
+
+def visit_seconds(event: dict) -> float:
+    """Modelled time at the kiosk for one verification event."""
+    t = T_NIK + T_RESULT + T_CAPTURE * len(event.get("attempts") or [])
+    if any(r.get("rung") == "officer" for r in event.get("ladder") or []):
+        t += T_OFFICER_CALL
+    if (event.get("officer") or {}).get("reason"):
+        t += T_OFFICER_DECIDE
+    return t
+
+
+def category(event: dict) -> str:
+    """How a genuine recipient's visit ended."""
+    if event["decision"] != "accepted":
+        return "refused"
+    if event["reason"] == "officer_approved":
+        return "officer approved"
+    ladder = event.get("ladder") or []
+    return "first finger" if ladder and ladder[0]["status"] == "used" else "after fallback"
+
+
+def path(event: dict) -> str:
+    """The ladder as one line: which rungs were tried and why each did not serve."""
+    steps = []
+    for r in event.get("ladder") or []:
+        why = f" ({r['reason']})" if r.get("reason") else ""
+        steps.append(f"{r['rung']} {r['status']}{why}")
+    steps.append(f"-> {event['decision']} {event['reason']}")
+    return "; ".join(steps)
+
+
+def upper_bound(k: int, n: int, confidence: float = 0.95) -> float:
+    """One-sided exact (Clopper-Pearson) upper bound of a binomial rate, by bisection."""
+    if n == 0:
+        return 1.0
+    if k >= n:
+        return 1.0
+    alpha = 1 - confidence
+
+    def cdf(p: float) -> float:  # P(X <= k)
+        return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1))
+
+    lo, hi = k / n, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if cdf(mid) > alpha else (lo, mid)
+    return hi
+
+
+def attempts_needed(target: float, confidence: float = 0.95) -> int:
+    """Attempts with none accepted that bound the rate below ``target``."""
+    return math.ceil(math.log(1 - confidence) / math.log(1 - target))
+
+
+def _rate(k: int, n: int) -> float:
+    return k / n if n else 0.0
+
+
+def compute(events: list[dict], truth) -> dict:
+    """Every figure of the report, from the hub's events and the ground truth."""
+    by_id: dict[str, dict] = {}
+    dup_ids = []
+    for e in events:
+        if e["event_id"] in by_id:
+            dup_ids.append(e["event_id"])
+        by_id[e["event_id"]] = e
+    people = truth.people
+    refs = {keyed_hash(truth.nik_key, p.nik): p.index for p in people}
+    hub_counts = Counter(f"{e.get('type')}:{e.get('decision') or '-'}:{e.get('reason') or '-'}"
+                         for e in events)
+    books = {"hub_events": len(events), "duplicate_event_ids": dup_ids,
+             "hub_counts_equal_kiosk": dict(sorted(hub_counts.items())) == truth.kiosk_counts,
+             "hub_counts": dict(sorted(hub_counts.items())), "kiosk_counts": truth.kiosk_counts}
+    missing = [v for v in truth.visits if v["event_id"] not in by_id]
+    books["visits_missing_at_hub"] = len(missing)
+    visit_ids = Counter(v["event_id"] for v in truth.visits)
+    verifications = [e for e in events if e["type"] == "verification"]
+    books["hub_verifications_without_visit"] = sum(
+        1 for e in verifications if e["event_id"] not in visit_ids)
+    books["visits_sharing_an_event"] = sum(1 for n in visit_ids.values() if n > 1)
+    wrong_link = 0
+    per_period_people: dict[str, Counter] = {q: Counter() for q in truth.periods}
+    for v in truth.visits:
+        e = by_id.get(v["event_id"])
+        if v["kind"] in ("genuine", "ineligible"):
+            per_period_people[v["period"]][v["person"]] += 1
+        if e is None:
+            continue
+        linked = refs.get(e.get("nik_ref"))
+        if linked != v["person"] or e.get("period") != v["period"]:
+            wrong_link += 1
+        if (e["decision"], e["reason"]) != (v["outcome"], v["reason"]):
+            wrong_link += 1  # the hub holds another decision than the kiosk showed
+    books["events_not_matching_truth"] = wrong_link
+    books["people_not_exactly_once"] = {
+        q: sorted(k for k in range(len(people)) if c[k] != 1)
+        for q, c in per_period_people.items()}
+    books["ok"] = (not dup_ids and not missing and books["hub_counts_equal_kiosk"]
+                   and not books["hub_verifications_without_visit"]
+                   and not books["visits_sharing_an_event"] and not wrong_link
+                   and not any(books["people_not_exactly_once"].values()))
+
+    genuine: list[tuple[dict, dict]] = []
+    impostors: list[tuple[dict, dict]] = []
+    inel: list[tuple[dict, dict]] = []
+    walk_ins: list[tuple[dict, dict]] = []
+    for v in truth.visits:
+        e = by_id.get(v["event_id"])
+        if e is None:
+            continue
+        {"genuine": genuine, "ineligible": inel, "walk_in": walk_ins}.get(
+            v["kind"], impostors).append((v, e))
+
+    def table(key) -> dict:
+        out: dict = defaultdict(lambda: Counter())
+        for v, e in genuine:
+            out[key(people[v["person"]])][category(e)] += 1
+        return {g: dict(c) for g, c in sorted(out.items())}
+
+    cats = Counter(category(e) for _, e in genuine)
+    refused = [(v, e) for v, e in genuine if category(e) == "refused"]
+    by_condition = table(lambda p: p.group)
+    by_age = table(lambda p: p.age_group)
+    groups = {**{f"condition: {g}": c for g, c in by_condition.items()},
+              **{f"age: {g}": c for g, c in by_age.items()}}
+    hardest = max(groups.items(), key=lambda gc: _rate(gc[1].get("refused", 0),
+                                                        sum(gc[1].values())),
+                  default=(None, {}))
+    per_period = {}
+    for q in truth.periods:
+        c = Counter(category(e) for v, e in genuine if v["period"] == q)
+        per_period[q] = dict(c)
+    n_gen = len(genuine)
+    exclusion = _rate(len(refused), n_gen)
+    hardest_rate = _rate(hardest[1].get("refused", 0), sum(hardest[1].values()))
+
+    imp_by_kind = {}
+    for kind in ("relative", "stranger"):
+        rows = [(v, e) for v, e in impostors if v["kind"] == kind]
+        acc = [(v, e) for v, e in rows if e["decision"] == "accepted"]
+        imp_by_kind[kind] = {
+            "attempts": len(rows), "accepted": len(acc),
+            "accepted_by": dict(Counter("officer (misled)" if e["reason"] == "officer_approved"
+                                        else f"{e.get('modality')} false match"
+                                        for _, e in acc)),
+            "outcomes": dict(Counter(f"{e['decision']}:{e['reason']}" for _, e in rows))}
+    n_imp = len(impostors)
+    k_imp = sum(1 for _, e in impostors if e["decision"] == "accepted")
+    k_bio = sum(1 for _, e in impostors
+                if e["decision"] == "accepted" and e["reason"] != "officer_approved")
+    reached_biometrics = sum(1 for _, e in impostors if e.get("attempts"))
+
+    times = sorted(visit_seconds(e) for _, e in genuine)
+    officer_n = sum(1 for _, e in genuine + impostors if (e.get("officer") or {}).get("reason"))
+    visits_n = len(truth.visits)
+    attempts_hist = Counter(sum(1 for a in e.get("attempts") or [] if a["p"] == "recipient")
+                            for _, e in genuine)
+    enrol_out = defaultdict(Counter)
+    for r in truth.enrolments:
+        e = by_id.get(r["event_id"])
+        if e is not None:
+            enrol_out[people[r["person"]].group][f"{e['decision']}:{e['reason']}"] += 1
+
+    return {
+        "books": books,
+        "people": len(people), "periods": truth.periods, "visits": visits_n,
+        "population": {
+            "age": dict(sorted(Counter(p.age_group for p in people).items())),
+            "condition group": dict(sorted(Counter(p.group for p in people).items())),
+            "ineligible": dict(sorted(Counter(p.ineligible for p in people
+                                              if p.ineligible).items()))},
+        "enrolment": {g: dict(c) for g, c in sorted(enrol_out.items())},
+        "genuine": {"visits": n_gen, "categories": dict(cats), "per_period": per_period,
+                    "by_condition": by_condition, "by_age": by_age,
+                    "exclusion": exclusion, "hardest_group": hardest[0],
+                    "hardest_rate": hardest_rate,
+                    "refused": [{"group": people[v["person"]].group,
+                                 "age": people[v["person"]].age_group,
+                                 "period": v["period"], "path": path(e)} for v, e in refused]},
+        "impostors": {"attempts": n_imp, "accepted": k_imp, "accepted_biometric": k_bio,
+                      "reached_biometrics": reached_biometrics,
+                      "rate": _rate(k_imp, n_imp), "upper95": upper_bound(k_imp, n_imp),
+                      "biometric_upper95": upper_bound(k_bio, reached_biometrics),
+                      "needed_for_target": attempts_needed(INCLUSION_TARGET),
+                      "by_kind": imp_by_kind},
+        "ineligible": {"visits": len(inel),
+                       "correctly_refused": sum(
+                           1 for v, e in inel if e["decision"] == "rejected"
+                           and e["reason"] == people[v["person"]].ineligible),
+                       "reasons": dict(Counter(e["reason"] for _, e in inel))},
+        "walk_ins": {"visits": len(walk_ins),
+                     "refused_not_in_roster": sum(1 for _, e in walk_ins
+                                                  if e["reason"] == "not_in_roster")},
+        "time": {"median_s": _quantile(times, 0.5), "p90_s": _quantile(times, 0.9),
+                 "max_s": times[-1] if times else 0.0, "all": times},
+        "officer": {"interventions": officer_n,
+                    "per_100_visits": 100 * _rate(officer_n, visits_n),
+                    "per_100_people_per_period": 100 * _rate(
+                        officer_n, len(people) * max(1, len(truth.periods)))},
+        "attempts_hist": dict(sorted(attempts_hist.items())),
+        "targets": {
+            "exclusion_overall": exclusion <= EXCLUSION_TARGET,
+            "exclusion_hardest_group": hardest_rate <= HARDEST_GROUP_TARGET,
+            "inclusion": upper_bound(k_imp, n_imp) <= INCLUSION_TARGET},
+        "run": {"seconds": truth.seconds, "masters_built": truth.masters_built},
+    }
+
+
+def _quantile(xs: list[float], q: float) -> float:
+    if not xs:
+        return 0.0
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def summary_line(r: dict) -> str:
+    g, i = r["genuine"], r["impostors"]
+    met = all(r["targets"].values())
+    return (f"village: {r['people']} people x {len(r['periods'])} period(s), "
+            f"{r['visits']} visits; genuine refused {g['exclusion']:.2%} "
+            f"(hardest {g['hardest_group']} {g['hardest_rate']:.1%}); impostors accepted "
+            f"{i['accepted']}/{i['attempts']} (95% bound {i['upper95']:.2%}); officer "
+            f"{r['officer']['per_100_visits']:.1f}/100 visits; median "
+            f"{r['time']['median_s']:.0f} s; books {'ok' if r['books']['ok'] else 'WRONG'}; "
+            f"targets {'met' if met else 'missed'}")
+
+
+def figures(r: dict) -> dict:
+    """The report's figures without run-dependent noise (for the determinism check)."""
+    out = {k: v for k, v in r.items() if k != "run"}
+    out["books"] = {k: v for k, v in r["books"].items()}
+    return out
