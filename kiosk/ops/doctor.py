@@ -71,10 +71,10 @@ def _call(check: Check, ctx) -> list[Result]:
     start = time.monotonic()
     try:
         out = check.fn(ctx)
+        results = [out] if isinstance(out, Result) else list(out)
     except Exception as exc:  # a doctor that dies of what it diagnoses helps nobody
-        out = fail(check.group, f"the check itself failed: {type(exc).__name__}: {exc}",
-                   "send the support bundle (kiosk doctor --bundle FILE) to the Sidik team")
-    results = [out] if isinstance(out, Result) else list(out)
+        results = [fail(check.group, f"the check itself failed: {type(exc).__name__}: {exc}",
+                        "send the support bundle (kiosk doctor --bundle FILE) to the Sidik team")]
     took = round(time.monotonic() - start, 3)
     return [r if r.seconds else Result(r.name, r.status, r.detail, r.fix, took) for r in results]
 

@@ -323,14 +323,28 @@ def test_doctor_reads_the_database_without_changing_it(make_ctx, kiosk, tmp_path
 
 
 def test_a_hung_check_fails_at_its_deadline():
+    import threading
+
+    release = threading.Event()
+
     def hangs(ctx):
-        time.sleep(30)
+        release.wait(30)
+        return D.ok("sensor", "late")
 
     start = time.monotonic()
     results = D.run_checks([D.Check("sensor", hangs, 0.3, "replug the sensor")], None)
+    release.set()
     assert time.monotonic() - start < 2
     assert results == [D.Result("sensor", D.FAIL, "no answer within 0.3 s", "replug the sensor",
                                 0.3)]
+
+
+def test_a_check_that_breaks_is_a_fail_not_a_traceback():
+    def broken(ctx):
+        raise KeyError("port")
+
+    r = D.run_checks([D.Check("sensor", broken, 1.0, "-")], None)[0]
+    assert r.status == D.FAIL and "KeyError" in r.detail and "--bundle" in r.fix
 
 
 def test_skip_names_are_the_checks():
