@@ -103,6 +103,7 @@ def speed(gallery_size: int) -> dict:
     codes = np.round(codes * 127) / 127
     gal = Gallery()
     gal.codes = codes
+    del codes  # the gallery holds the only copy, as in the kiosk
     gal.keys = list(range(gallery_size))
     real = [bytearray(t) for t in temps]
     gal.templates = _LazyTemplates(real, gallery_size)

@@ -65,7 +65,9 @@ def _inside(a: Record, z: np.ndarray) -> int:
     """How many of the points ``z`` (complex x + iy) lie on ``a``'s finger (its block mask)."""
     # The mask has a border of background (Record.mask_pad): clipping lands outside in it.
     xy = np.ascontiguousarray(z, np.complex64).view(np.float32).reshape(-1, 2)
-    ij = np.clip((xy * (1.0 / MASK_BLOCK) + 1.0).astype(np.intp), 0, a.mask_pad_max)
+    ij = (xy * (1.0 / MASK_BLOCK) + 1.0).astype(np.intp)
+    np.maximum(ij, 0, out=ij)  # not np.clip: its Python wrapper costs more than the lookup
+    np.minimum(ij, a.mask_pad_max, out=ij)
     return int(np.count_nonzero(a.mask_pad[ij[:, 1], ij[:, 0]]))
 
 
@@ -97,13 +99,13 @@ def _pair(a: Record, b: Record, sw: np.ndarray, r: np.ndarray, t: np.ndarray,
     # One-to-one, approximately: each minutia counts at most once, on the sparser side.
     wa = w @ b.ones  # (K, Na)
     wb = a.ones @ w  # (K, Nb)
-    m = np.minimum(np.minimum(wa, 1.0).sum(1), np.minimum(wb, 1.0).sum(1))
+    m = np.minimum(np.minimum(wa, 1.0) @ a.ones, np.minimum(wb, 1.0) @ b.ones)
     return w, wa, wb, m, za
 
 
 def _refit(a: Record, b: Record, w: np.ndarray, wa: np.ndarray, wb: np.ndarray):
     """Least-squares rigid transform from each hypothesis's pairs (weighted Procrustes)."""
-    tot = wa.sum(1) + 1e-9
+    tot = wa @ a.ones + 1e-9
     ma = (wa @ a.z) / tot  # (K,) weighted centroids
     mb = (wb @ b.z) / tot
     cross = a.xy.T @ w @ b.xy  # (K, 2, 2): sum of w_ij pa_i pb_j^T
@@ -122,7 +124,7 @@ def compare_records(a: Record, b: Record) -> float:
     s = local_similarity(a, b)
     sr = s.ravel()
     k = min(N_HYPOTHESES, sr.size)
-    flat = np.argpartition(sr, -k)[-k:]
+    flat = sr.argpartition(-k)[-k:]
     flat = flat[sr[flat] > 0]
     if len(flat) == 0:
         return 0.0
@@ -132,7 +134,7 @@ def compare_records(a: Record, b: Record) -> float:
     r = b.u[ib] * a.u[ia].conj()
     sw = (LOCAL_BASE + s) * (1.0 / (LOCAL_BASE + 1.0))
     w, wa, wb, m, za = _pair(a, b, sw, r, anchor - r * a.z[ia], anchor)
-    best = int(np.argmax(m))
+    best = int(m.argmax())
     mb, rb, tb, zb = m[best], r[best], anchor[best] - r[best] * a.z[ia[best]], za[best]
     if mb <= 0:
         return 0.0
@@ -140,10 +142,10 @@ def compare_records(a: Record, b: Record) -> float:
     if mb * mb < EARLY_EXIT * max(na, MIN_OVERLAP) * max(nb, MIN_OVERLAP):
         return _score(a, b, mb, rb, tb, zb)
     # One pair's directions fix the rotation only roughly; refit the best few on all pairs.
-    top = np.argsort(-m)[:N_REFINE]
+    top = (-m).argsort()[:N_REFINE]
     r2, t2, centre = _refit(a, b, w[top], wa[top], wb[top])
     _w, _wa, _wb, m2, za2 = _pair(a, b, sw, r2, t2, centre)
-    k2 = int(np.argmax(m2))
+    k2 = int(m2.argmax())
     if m2[k2] >= mb:
         mb, rb, tb, zb = m2[k2], r2[k2], t2[k2], za2[k2]
     return _score(a, b, mb, rb, tb, zb)

@@ -146,7 +146,8 @@ class Gallery:
         if convert is not None and self._space is not matcher:
             if self._space is not None:
                 raise ValueError("this gallery's codes are in another matcher's code space")
-            self.codes = convert(self.codes)
+            for i in range(0, len(self.codes), 16384):  # in place, in slices: no second matrix
+                self.codes[i:i + 16384] = convert(self.codes[i:i + 16384])
             self._space = matcher
         code = tpl.read_code(probe)
         sims = self.codes @ (convert(code) if convert is not None else code)
