@@ -172,8 +172,10 @@ def fuse(probe: Template, reference: Template) -> float:
     """
     by_finger: dict[int, list[float]] = {}
     for pr in probe.records:
-        scores = sorted((compare_records(pr, rr) for rr in reference.records
-                         if pr.finger == rr.finger or UNKNOWN_FINGER in (pr.finger, rr.finger)),
-                        reverse=True)[:FUSE_TOP]
-        by_finger.setdefault(pr.finger, []).append(float(np.mean(scores)) if scores else 0.0)
-    return float(np.mean([np.mean(v) for v in by_finger.values()])) if by_finger else 0.0
+        scores = [compare_records(pr, rr) for rr in reference.records
+                  if pr.finger == rr.finger or UNKNOWN_FINGER in (pr.finger, rr.finger)]
+        if len(scores) > FUSE_TOP:
+            scores = sorted(scores, reverse=True)[:FUSE_TOP]
+        by_finger.setdefault(pr.finger, []).append(sum(scores) / len(scores) if scores else 0.0)
+    per_finger = [sum(v) / len(v) for v in by_finger.values()]
+    return sum(per_finger) / len(per_finger) if per_finger else 0.0
