@@ -21,7 +21,7 @@ def impressions(request):
     from kiosk.ui import demo_world
 
     cache = None
-    if request.config.cache is not None:
+    if getattr(request.config, "cache", None) is not None:
         cache = request.config.cache.mkdir(f"sidik_ui_fingers_{demo_world.generator_tag()}")
     return demo_world.impressions(cache)
 
