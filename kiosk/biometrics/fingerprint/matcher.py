@@ -30,7 +30,7 @@ from .match import fuse
 
 MODEL_NAME = "fingerprint"
 MIN_MINUTIAE = 6
-_CACHE = 512
+_CACHE = 128  # decoded templates: ~150 kB per impression, so 128 of 3 impressions ~ 58 MB
 
 
 class TFLiteFingerprintMatcher(FingerprintMatcher):
