@@ -35,6 +35,7 @@ class Journey:
         self.app.tick()
         if not self.seen or self.seen[-1] != self.view.screen:
             self.seen.append(self.view.screen)
+            self.shot(f"{len(self.seen):02d}_{self.view.screen}")  # every journey step
 
     def tap(self, target_id: str) -> None:
         """A finger on the button's centre: the events a touch screen sends."""
