@@ -133,7 +133,7 @@ class Gallery:
             self.templates.append(data)
             codes.append(tpl.read_code(data))
         self.codes = np.array(codes, np.float32).reshape(-1, ft.EMB_DIM)
-        self._space = None  # the matcher whose code space self.codes are in
+        self._space = None  # (code_space,) once self.codes are converted into it
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -143,12 +143,13 @@ class Gallery:
         if len(self) == 0:
             return []
         convert = getattr(matcher, "shortlist_codes", None)
-        if convert is not None and self._space is not matcher:
-            if self._space is not None:
-                raise ValueError("this gallery's codes are in another matcher's code space")
+        space = getattr(matcher, "code_space", None)
+        if convert is not None and self._space is None:
             for i in range(0, len(self.codes), 16384):  # in place, in slices: no second matrix
                 self.codes[i:i + 16384] = convert(self.codes[i:i + 16384])
-            self._space = matcher
+            self._space = (space,)
+        elif convert is not None and not _same_space(self._space[0], space):
+            raise ValueError("this gallery's codes are in another matcher's code space")
         code = tpl.read_code(probe)
         sims = self.codes @ (convert(code) if convert is not None else code)
         k = min(shortlist, len(sims))
@@ -156,6 +157,12 @@ class Gallery:
         scored = [(self.keys[i], matcher.compare(probe, self.templates[i])) for i in cand]
         scored.sort(key=lambda item: item[1], reverse=True)
         return scored[:top]
+
+
+def _same_space(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    return all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 def load_matcher(manifest: Path | str = MANIFEST, dpi: float = pp.SENSOR_DPI,

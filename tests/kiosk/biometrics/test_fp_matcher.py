@@ -157,6 +157,12 @@ def test_shortlist_compares_whitened_unit_codes(matcher, templates):
     gal = Gallery((k, t) for k, t in templates.items())
     assert gal.search(matcher, templates[(1, 1)], top=1)[0][0] == (1, 1)
     assert np.allclose(np.linalg.norm(gal.codes, axis=1), 1, atol=1e-5)  # converted once
+    again = load_matcher()  # another instance, the same code space: fine
+    assert gal.search(again, templates[(0, 1)], top=1)[0][0] == (0, 1)
+    other = load_matcher()
+    other.code_space = (mu + 1, w)
+    with pytest.raises(ValueError, match="code space"):
+        gal.search(other, templates[(0, 1)], top=1)
 
 
 def test_missing_manifest_is_a_clear_error(tmp_path):
