@@ -71,6 +71,17 @@ def markdown(r: dict, command: str, plots: list[str]) -> str:
         f"{_pct(imp['biometric_upper95'])}).",
         "",
     ]
+    cg, ci = r["captures"]["genuine"], r["captures"]["impostor"]
+    lines += [
+        "## The matcher, capture by capture", "",
+        f"Genuine people's finger captures: {cg['captures']} ({_shares(cg['results'])}). Of "
+        f"the {cg['usable']} usable ones, **{_pct(cg['no_match_rate'])} did not match** — the "
+        "committed int8 matcher's false non-match rate on synthetic prints at its verify "
+        "threshold (about a third per attempt), plus the wrong fingers people put down. "
+        "The ladder (three tries per finger, a second finger, the officer) is what turns "
+        "this into served visits. Impostors' captures: "
+        f"{ci['captures']} ({_shares(ci['results']) or 'none'}); of {ci['usable']} usable, "
+        f"{_pct(ci['match_rate'])} matched.", ""]
     lines += _why(r)
     lines += ["## Genuine recipients", "",
               "Per condition group (occupation mapped to finger conditions; "

@@ -86,7 +86,7 @@ def draw_all(r: dict, folder: Path) -> list[Path]:
                          "captures of the recipient's fingers (0: refused before or served "
                          "without a capture)", folder / "attempts.png"))
     bins: dict[str, int] = {}
-    edges = [0, 45, 60, 75, 90, 120, 180, 240, 300, 10**9]
+    edges = [0, 40, 50, 60, 90, 120, 180, 300, 10**9]
     for lo, hi in itertools.pairwise(edges):
         label = f"{lo}-{hi}" if hi < 10**9 else f">{lo}"
         bins[label] = sum(1 for t in r["time"]["all"] if lo <= t < hi)

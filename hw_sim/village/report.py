@@ -183,6 +183,8 @@ def compute(events: list[dict], truth) -> dict:
                 if e["decision"] == "accepted" and e["reason"] != "officer_approved")
     reached_biometrics = sum(1 for _, e in impostors if e.get("attempts"))
 
+    captures = {"genuine": capture_stats(e for _, e in genuine),
+                "impostor": capture_stats(e for _, e in impostors)}
     times = sorted(visit_seconds(e) for _, e in genuine)
     officer_n = sum(1 for _, e in genuine + impostors if (e.get("officer") or {}).get("reason"))
     visits_n = len(truth.visits)
@@ -231,12 +233,28 @@ def compute(events: list[dict], truth) -> dict:
                     "per_100_people_per_period": 100 * _rate(
                         officer_n, len(people) * max(1, len(truth.periods)))},
         "attempts_hist": dict(sorted(attempts_hist.items())),
+        "captures": captures,
         "targets": {
             "exclusion_overall": exclusion <= EXCLUSION_TARGET,
             "exclusion_hardest_group": hardest_rate <= HARDEST_GROUP_TARGET,
             "inclusion": upper_bound(k_imp, n_imp) <= INCLUSION_TARGET},
         "run": {"seconds": truth.seconds, "masters_built": truth.masters_built},
     }
+
+
+def capture_stats(events) -> dict:
+    """Per finger capture of the person at the kiosk: results, and the rate of usable
+    captures that did not match (for genuine people: the matcher's FNMR per attempt,
+    plus the wrong fingers they put down) or did (for impostors: false matches)."""
+    results: Counter = Counter()
+    for e in events:
+        for a in e.get("attempts") or []:
+            if a["p"] == "recipient":
+                results[a["r"].split(":")[0]] += 1
+    usable = results["match"] + results["no_match"]
+    return {"results": dict(sorted(results.items())), "captures": sum(results.values()),
+            "usable": usable, "match_rate": _rate(results["match"], usable),
+            "no_match_rate": _rate(results["no_match"], usable)}
 
 
 def _quantile(xs: list[float], q: float) -> float:

@@ -205,7 +205,9 @@ def run_village(people: int, periods: int, seed: int, work: Path, cache: Path | 
             for qi, period in enumerate(names):
                 visits = pop.arrivals(village, period, qi, every_kind)
                 log(f"{period}: {len(visits)} visits")
-                for v in visits:
+                for i, v in enumerate(visits):
+                    if i and i % 100 == 0:
+                        log(f"{period}: {i} of {len(visits)} visits")
                     clock.wall += 60 * 10**9
                     owner = village.people[v.person] if v.person is not None else None
                     if v.presenter_person is not None:
@@ -251,7 +253,9 @@ def _enrol_all(kiosk, village, truth, clock, EnrolFlow, EnrolConfig, Start, log)
         raise RuntimeError(f"the officer could not be enrolled: {result.reason}")
     todo = [p for p in village.people if not p.ineligible]
     log(f"enrolling {len(todo)} people")
-    for p in todo:
+    for i, p in enumerate(todo):
+        if i and i % 50 == 0:
+            log(f"enrolled {i} of {len(todo)}")
         clock.wall += 300 * 10**9
         hands = {"enrol": bh.hand_for(p.identity, p.conditions, village.seed, p.index),
                  "officer": bh.officer_hand(p.index)}

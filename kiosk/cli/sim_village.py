@@ -27,6 +27,10 @@ def register(group) -> None:
                    help="folder for grown fingerprint masters (default ~/.cache/sidik/village)")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                    help="processes growing fingerprint masters")
+    p.add_argument("--records", default=None,
+                   help="also save the hub's events and the ground truth here (.json.gz)")
+    p.add_argument("--report-from", default=None, metavar="RECORDS",
+                   help="no simulation: compute the report again from saved --records")
     p.set_defaults(func=cmd_village)
 
 
@@ -37,9 +41,19 @@ def _quick() -> int:
 
 
 def cmd_village(args) -> int:
-    from hw_sim.village import default_cache, run
+    # Everything loaded now: a run takes minutes, and its code must not change under it.
+    from hw_sim.village import default_cache, document, plots, run, simulate  # noqa: F401
     from hw_sim.village.report import summary_line
 
+    if args.report_from:
+        from hw_sim.village import recompute
+
+        try:
+            r = recompute(Path(args.report_from), Path(args.out))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CliError(f"cannot read records {args.report_from}: {exc}", EXIT_USAGE) from None
+        print(summary_line(r))
+        return EXIT_OK if r["books"]["ok"] else EXIT_FAILURE
     people, periods = (_quick(), 1) if args.quick else (args.people, args.periods)
     if people < 2 or periods < 1 or args.workers < 1:
         raise CliError("--people must be at least 2, --periods and --workers at least 1",
@@ -51,6 +65,7 @@ def cmd_village(args) -> int:
         r = run(people, periods, args.seed, Path(args.out),
                 Path(args.cache) if args.cache else default_cache(), args.workers,
                 quick=args.quick, command=command,
+                records=Path(args.records) if args.records else None,
                 log=lambda m: print(f"[{time.monotonic() - t0:6.1f} s] {m}", file=sys.stderr,
                                     flush=True))
     except RuntimeError as exc:

@@ -1,0 +1,154 @@
+"""The simulated village: quick mode end to end (kiosk -> outbox -> MQTT -> hub -> report),
+its bookkeeping, its determinism for a seed, and the report's pure pieces."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from hw_sim.village import QUICK_PEOPLE, run
+from hw_sim.village import population as pop
+from hw_sim.village import report as rp
+
+needs_broker = pytest.mark.skipif(shutil.which("mosquitto") is None,
+                                  reason="mosquitto is not installed")
+
+
+@pytest.fixture(scope="module")
+def masters(request):
+    # Masters take seconds each; pytest's cache keeps them between local runs.
+    return request.config.cache.mkdir("village-masters")
+
+
+@pytest.fixture(scope="module")
+def quick(masters, tmp_path_factory):
+    out = tmp_path_factory.mktemp("village")
+    return run(QUICK_PEOPLE, 1, 5, out, masters, workers=2, quick=True,
+               command="kiosk sim village --quick --seed 5",
+               records=out / "records.json.gz"), out
+
+
+@needs_broker
+def test_quick_mode_end_to_end_through_mqtt_and_the_hub(quick):
+    r, out = quick
+    books = r["books"]
+    assert books["ok"], books
+    assert books["hub_events"] == sum(books["kiosk_counts"].values())
+    # The roster import, the officer and everyone eligible enrolled, every visit: all booked.
+    assert books["hub_counts"]["roster_applied:-:-"] == 1
+    enrolments = sum(n for k, n in books["hub_counts"].items() if k.startswith("enrolment:"))
+    assert enrolments == 1 + sum(sum(c.values()) for c in r["enrolment"].values())
+    assert r["visits"] == sum(n for k, n in books["hub_counts"].items()
+                              if k.startswith("verification:"))
+    # Quick mode has every kind of visit: genuine, ineligible, walk-in, relative, stranger.
+    assert r["genuine"]["visits"] > 0 and r["ineligible"]["visits"] >= 1
+    assert r["walk_ins"]["visits"] >= 1
+    assert {k for k, v in r["impostors"]["by_kind"].items() if v["attempts"]} == {
+        "relative", "stranger"}
+    # Eligibility is decided before biometrics: ineligible and walk-ins are refused.
+    assert r["ineligible"]["correctly_refused"] == r["ineligible"]["visits"]
+    assert r["walk_ins"]["refused_not_in_roster"] == r["walk_ins"]["visits"]
+    text = (out / "README.md").read_text()
+    assert rp.summary_line(r) in text and "## Assumptions" in text
+    for png in ("outcomes_by_group.png", "attempts.png", "time_per_person.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((out / "figures.json").read_text())["books"]["ok"]
+
+
+@needs_broker
+def test_every_person_accounted_for_exactly_once_per_period(quick):
+    r, _ = quick
+    books = r["books"]
+    assert books["people_not_exactly_once"] == {"2026-Q1": []}
+    assert books["visits_missing_at_hub"] == 0
+    assert books["hub_verifications_without_visit"] == 0
+    assert books["events_not_matching_truth"] == 0
+    assert books["duplicate_event_ids"] == []
+    g = r["genuine"]
+    eligible = r["people"] - sum(r["population"]["ineligible"].values())
+    assert g["visits"] == eligible == sum(g["categories"].values())
+
+
+@needs_broker
+def test_hub_counts_equal_kiosk_counts(quick):
+    r, _ = quick
+    assert r["books"]["hub_counts_equal_kiosk"]
+    assert r["books"]["hub_counts"] == r["books"]["kiosk_counts"]
+
+
+@needs_broker
+def test_same_seed_same_figures(quick, masters, tmp_path):
+    r, _ = quick
+    again = run(QUICK_PEOPLE, 1, 5, None, masters, workers=1, quick=True)
+    assert rp.figures(again) == rp.figures(r)
+
+
+@needs_broker
+def test_report_recomputed_from_saved_records(quick, tmp_path):
+    from kiosk.cli.app import main
+
+    r, out = quick
+    assert main(["sim", "village", "--report-from", str(out / "records.json.gz"),
+                 "--out", str(tmp_path)]) == 0
+    again = json.loads((tmp_path / "figures.json").read_text())
+    assert again["genuine"] == json.loads(json.dumps(r["genuine"]))
+    assert again["books"]["ok"]
+
+
+def test_population_is_seeded_and_quick_mode_has_every_kind():
+    a, b = pop.draw_village(40, 3), pop.draw_village(40, 3)
+    assert a.people == b.people
+    assert pop.draw_village(40, 4).people != a.people
+    assert len({p.nik for p in a.people}) == 40
+    tiny = pop.draw_village(4, 0, every_kind=True)
+    assert any(p.ineligible for p in tiny.people)
+    visits = pop.arrivals(tiny, "2026-Q1", 0, every_kind=True)
+    kinds = [v.kind for v in visits]
+    assert {"walk_in", "relative", "stranger"} <= set(kinds)
+    # Everyone on the roster comes exactly once, under their own NIK.
+    own = [v.person for v in visits if v.kind in ("genuine", "ineligible")]
+    assert sorted(own) == list(range(4))
+    assert visits == pop.arrivals(tiny, "2026-Q1", 0, every_kind=True)
+
+
+def test_nik_structure():
+    from kiosk.roster.nik import validate_nik
+
+    for p in pop.draw_village(30, 1).people:
+        validate_nik(p.nik)
+
+
+def test_binomial_bound_and_attempts_needed():
+    assert rp.upper_bound(0, 3000) == pytest.approx(1 - 0.05 ** (1 / 3000), rel=1e-3)
+    assert 0.0009 < rp.upper_bound(0, 3000) < 0.0011  # the rule of three
+    assert rp.upper_bound(5, 100) > 0.05
+    assert 29_000 < rp.attempts_needed(0.0001) < 31_000
+
+
+def test_category_and_time_model():
+    first = {"decision": "accepted", "reason": "matched",
+             "ladder": [{"rung": "finger:1", "status": "used", "reason": None}],
+             "attempts": [{"p": "recipient"}], "officer": None}
+    second = {**first, "ladder": [{"rung": "finger:1", "status": "exhausted",
+                                   "reason": "no_match"}, first["ladder"][0]]}
+    officer = {"decision": "accepted", "reason": "officer_approved",
+               "ladder": [{"rung": "officer", "status": "used", "reason": "approve"}],
+               "attempts": [{"p": "recipient"}] * 6 + [{"p": "officer"}],
+               "officer": {"reason": "worn_fingerprints"}}
+    refused = {**officer, "decision": "referred", "reason": "officer_referred"}
+    assert [rp.category(e) for e in (first, second, officer, refused)] == [
+        "first finger", "after fallback", "officer approved", "refused"]
+    assert rp.visit_seconds(first) == rp.T_NIK + rp.T_RESULT + rp.T_CAPTURE
+    assert rp.visit_seconds(officer) == (rp.T_NIK + rp.T_RESULT + 7 * rp.T_CAPTURE
+                                         + rp.T_OFFICER_CALL + rp.T_OFFICER_DECIDE)
+    assert "finger:1 exhausted (no_match)" in rp.path(second)
+
+
+def test_cli_refuses_a_village_of_one(capsys):
+    from kiosk.cli.app import main
+
+    assert main(["sim", "village", "--people", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "--people" in err and "Traceback" not in err
