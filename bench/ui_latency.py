@@ -17,6 +17,7 @@ screen loop runs at 30 fps, as in ``kiosk run``), and the process RSS with
 everything loaded (target: at most 300 MB).
 
     .venv/bin/python bench/ui_latency.py [--runs 5] [--matcher auto|standin] [--json]
+        [--face PHOTO]   # the face models loaded too (and Wati enrolled): the RSS with them
 """
 
 from __future__ import annotations
@@ -50,11 +51,11 @@ def rss_mb() -> tuple[float, float]:
     return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
 
 
-def one_run(village: Path, work: Path, matcher, make) -> dict:
+def one_run(village: Path, work: Path, matcher, make, face=None) -> dict:
     shutil.copytree(village, work)
     marks: dict[str, float] = {}
     with demo_kiosk(work, matcher=matcher, make=make, pace=True, broker=None,
-                    progress=lambda _m: None) as app:
+                    progress=lambda _m: None, face=face) as app:
         sensor = app.fingers.inner.sensor
 
         def timed(name, fn):
@@ -117,13 +118,22 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--matcher", default="auto", choices=("auto", "model", "standin"))
     p.add_argument("--json", action="store_true")
+    p.add_argument("--face", metavar="PHOTO",
+                   help="also load the face models and enable the face rung (for the RSS)")
     args = p.parse_args()
     matcher, label = choose_matcher(args.matcher)
     cache = Path.home() / ".cache" / "sidik" / f"fingers-{demo_world.generator_tag()}"
     make = demo_world.impressions(cache)
+    face = None
+    if args.face:
+        from hw_sim.camera.source import load_rgb
+        from kiosk.biometrics.face.matcher import load_face_matcher
+
+        face = (load_face_matcher(), load_rgb(args.face))
     with tempfile.TemporaryDirectory() as tmp:
-        village = demo_world.ensure(Path(tmp) / "village", make, lambda _m: None, matcher)
-        runs = [one_run(village, Path(tmp) / f"run{i}", matcher, make)
+        village = demo_world.ensure(Path(tmp) / "village", make, lambda _m: None, matcher,
+                                    face)
+        runs = [one_run(village, Path(tmp) / f"run{i}", matcher, make, face)
                 for i in range(args.runs)]
     rss, peak = rss_mb()
     keys = list(runs[0])
@@ -132,7 +142,8 @@ def main() -> None:
         print(json.dumps({"matcher": matcher.version, "runs": runs, "median": summary,
                           "rss_mb": rss, "peak_rss_mb": peak}))
         return
-    print(f"{label}; {args.runs} verifications, medians:")
+    faces = f", face models {face[0].version} loaded" if face else ""
+    print(f"{label}{faces}; {args.runs} verifications, medians:")
     for k in keys:
         v = summary[k]
         print(f"  {k:24} {v * 1000:8.1f} ms" if k.endswith("_s") else f"  {k:24} {v:8.1f}")

@@ -115,3 +115,20 @@ def test_inactivity_wipes_the_screen(journey):
     assert b'"cancelled"' in bytes(rows[0][0])
     journey.tick()
     assert journey.view.screen == "idle"  # the late cancellation result is not shown
+
+
+def test_nik_keypad_corrects_and_explains_mistakes(journey):
+    journey.start("id")
+    journey.type_nik("32010155019000011")  # one digit too many: the 17th is not taken
+    assert journey.view.nik == ANI
+    journey.tap("key:del")
+    journey.tap("key:del")
+    assert journey.view.nik == ANI[:14]
+    journey.tap("ok")  # 14 digits: the flow says what is wrong, in words
+    journey.wait_for("nik")
+    texts = " ".join(t.text for t in journey.app.canvas.texts)
+    assert "16 angka" in texts and "14" in texts
+    assert journey.view.nik == ANI[:14]  # kept, to correct rather than retype
+    journey.type_nik(ANI[14:])
+    journey.tap("ok")
+    journey.wait_for("card")
