@@ -1,7 +1,13 @@
-"""``kiosk run``: the kiosk screen on the real sensor, for one programme and period."""
+"""``kiosk run``: the kiosk screen on the real devices, for one programme and period.
+
+Sensor, hub link and data folders come from the configuration file (kiosk/config.py:
+``[sensor]``, ``[hub]``, ``[device]``); an option given on the command line wins.
+Without a broker the kiosk still runs: events queue and the screen says so.
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
 
 from .common import EXIT_OK, EXIT_USAGE, CliError
@@ -9,25 +15,39 @@ from .coredata import add_data_options, add_matcher_option, choose_matcher, open
 
 
 def register(sub) -> None:
-    from .sensor import add_link_options
-
     p = sub.add_parser("run", help="run the kiosk screen on the real devices",
-                       description="Full screen on the sensor given by --port; events go to "
-                                   "the hub when --broker is given (else they queue).")
+                       description="Full screen on the configured sensor; events go to the "
+                                   "configured hub (else they queue).")
     p.add_argument("--programme", required=True, help="programme handed out, e.g. PKH")
     p.add_argument("--period", help="period (default: the latest in the roster)")
-    p.add_argument("--broker", help="mqtt(s)://host[:port] of the village hub")
-    p.add_argument("--village", default=os.environ.get("SIDIK_VILLAGE", ""),
-                   help="village code (default $SIDIK_VILLAGE)")
+    p.add_argument("--port", help="sensor port ([sensor] port)")
+    p.add_argument("--baud", type=int, help="sensor link speed ([sensor] baud; 'auto' tries "
+                                            "the usual ones when neither is set)")
+    p.add_argument("--broker", help="mqtt(s)://host[:port] of the village hub ([hub] broker)")
+    p.add_argument("--village", help="village code ([hub] village, or $SIDIK_VILLAGE)")
     p.add_argument("--size", default="800x480")
     p.add_argument("--windowed", action="store_true", help="a window, not full screen")
     p.add_argument("--attempts", type=int, default=3, help="non-matching captures per finger")
     p.add_argument("--voice-dir", help="rendered prompts (default $SIDIK_VOICE_DIR)")
     p.add_argument("--mute", action="store_true")
-    add_link_options(p)
     add_matcher_option(p)
     add_data_options(p)
     p.set_defaults(func=cmd_run)
+
+
+def _link(hub: dict) -> dict:
+    """ReporterConfig settings from the [hub] section (password from its own file)."""
+    from .. import config
+
+    link = {k: hub[k] for k in ("ca", "cert", "key", "username", "protocol", "window",
+                                "ack_timeout_s", "heartbeat_s", "disk_warn_mb",
+                                "disk_critical_mb")}
+    if hub.get("password_file"):
+        try:
+            link["password"] = config.read_secret(hub["password_file"], "[hub] password_file")
+        except config.ConfigError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from None
+    return link
 
 
 def cmd_run(args) -> int:
@@ -37,14 +57,25 @@ def cmd_run(args) -> int:
     from ..runtime.capture import SensorFingers
     from ..runtime.session import Session
     from ..ui.app import KioskApp
-    from ..ui.kiosk import StatusProbe, reporting
-    from .coredata import paths_of
+    from ..ui.kiosk import ReportedFingers, StatusProbe, reporting
+    from .coredata import load_config, paths_of
     from .demo import parse_size
     from .sensor import connect
 
-    if args.broker and not args.village:
-        raise CliError("--broker needs --village (or $SIDIK_VILLAGE)", EXIT_USAGE)
+    conf = load_config(args)
+    hub, sensor_conf = conf.section("hub"), conf.section("sensor")
+    broker = args.broker or hub["broker"]
+    village = args.village or hub["village"] or os.environ.get("SIDIK_VILLAGE")
+    if broker and not village:
+        raise CliError("a broker needs a village code: set [hub] village or pass --village",
+                       EXIT_USAGE)
+    if not 1 <= args.attempts <= 10:
+        raise CliError("--attempts must be 1..10", EXIT_USAGE)
     size = parse_size(args.size)
+    link_args = argparse.Namespace(
+        port=args.port or sensor_conf["port"],
+        baud=args.baud or ("auto" if conf.source is None else sensor_conf["baud"]),
+        password=sensor_conf["password"], address=sensor_conf["address"], timeout=2.0)
     matcher, label = choose_matcher(args.matcher)
     print(label, flush=True)
     voice = None
@@ -56,13 +87,16 @@ def cmd_run(args) -> int:
         period = args.period or store.latest_period(args.programme)
         if period is None:
             raise CliError(f"no period of {args.programme} in the roster", EXIT_USAGE)
-        paths = paths_of(args)
+        paths = paths_of(args, conf)
         config = VerifyConfig(match_attempts=args.attempts)
-        with connect(args) as sensor, reporting(paths, args.broker, args.village,
-                                                hub=False) as reporter:
-            session = Session(store, SensorFingers(sensor))
-            probe = StatusProbe(paths, sensor=f"R30x on {args.port}", camera="not used yet",
-                                model=matcher.version, reporter=reporter, clock=store.clock)
+        store.health.report("matcher", True, version=matcher.version)
+        with connect(link_args) as sensor, reporting(paths, broker, village or "", hub=False,
+                                                     link=_link(hub)) as reporter:
+            where = f"R30x on {link_args.port}"
+            session = Session(store, ReportedFingers(SensorFingers(sensor), store.health, where))
+            probe = StatusProbe(paths, sensor=where, camera="not used yet",
+                                model=matcher.version, reporter=reporter, clock=store.clock,
+                                health=store.health)
             app = KioskApp(session, lambda: VerifyFlow(matcher, config),
                            programme=args.programme, period=period,
                            attempts=config.match_attempts + config.quality_attempts - 1,

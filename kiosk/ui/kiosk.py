@@ -26,13 +26,39 @@ def broker_reachable(host: str = "127.0.0.1", port: int = 1883, timeout: float =
         return False
 
 
+class ReportedFingers:
+    """A finger source that tells the store's health board what each capture showed, for
+    the reporter's heartbeat (the kiosk process is the sensor's only user)."""
+
+    def __init__(self, inner, health, label: str):
+        self.inner, self.health, self.label = inner, health, label
+
+    def capture(self, purpose: str, finger, attempt: int):
+        from ..runtime.capture import NoCapture
+
+        try:
+            image = self.inner.capture(purpose, finger, attempt)
+        except NoCapture as exc:
+            # Nobody putting a finger down is not a fault of the sensor.
+            ok = exc.reason != "sensor_error"
+            self.health.report("sensor", ok, sensor=self.label,
+                               last=exc.reason if ok else f"sensor_error: {exc}")
+            raise
+        self.health.report("sensor", True, sensor=self.label, last="capture")
+        return image
+
+    def __getattr__(self, name):  # sim, inner, hands ... of the wrapped source
+        return getattr(self.inner, name)
+
+
 class StatusProbe:
     """What the technician panel and the idle screen show: devices, link, queue, disk."""
 
     def __init__(self, paths, *, sensor: str, camera: str, model: str, reporter=None,
-                 clock=None):
+                 clock=None, health=None):
         from ..reporting.outbox import Outbox
 
+        self.health = health
         self.outbox = Outbox(paths.db)
         self.paths, self.sensor, self.camera, self.model = paths, sensor, camera, model
         self.reporter, self.clock = reporter, clock
@@ -41,12 +67,17 @@ class StatusProbe:
         import time
 
         stats = self.outbox.stats()
+        sensor = self.sensor
+        if self.health is not None:
+            seen = self.health.read("sensor")
+            if seen.get("ok") is False:
+                sensor += f" - FAULT: {seen.get('last')}"
         online = bool(self.reporter and self.reporter.connected)
         broker = (self.reporter.config.broker + (" online" if online else " connecting")
                   if self.reporter else "none (events queue on this kiosk)")
         synced = self.clock.synchronised() if self.clock else False
         free = shutil.disk_usage(self.paths.data_dir).free >> 20
-        return {"online": online, "queue": stats.pending, "sensor": self.sensor,
+        return {"online": online, "queue": stats.pending, "sensor": sensor,
                 "camera": self.camera, "broker": broker,
                 "clock": time.strftime("%Y-%m-%d %H:%M:%S") + (" NTP" if synced else
                                                                " not synced"),
@@ -56,8 +87,9 @@ class StatusProbe:
 
 @contextlib.contextmanager
 def reporting(paths, broker: str | None, village: str = "3201012001", hub: bool = True,
-              hub_key_path: Path | None = None) -> Iterator:
-    """A reporter (and, for the demo, the reference hub) when a broker answers; else None."""
+              hub_key_path: Path | None = None, link: dict | None = None) -> Iterator:
+    """A reporter (and, for the demo, the reference hub) when a broker answers; else None.
+    ``link``: more ReporterConfig settings (TLS files, login, window, ...)."""
     if broker is None:
         yield None
         return
@@ -85,10 +117,11 @@ def reporting(paths, broker: str | None, village: str = "3201012001", hub: bool 
         except Exception as exc:
             log.warning("demo hub not started (%s); events stay queued", exc)
             service = None
-    config = ReporterConfig(broker, village, heartbeat_s=30)
-    reporter = Reporter(config, Outbox(paths.db), identity, load_hub_key(paths),
-                        store=KioskStore.open(paths),
-                        store_factory=lambda: KioskStore.open(paths))
+    config = ReporterConfig(broker, village, **{"heartbeat_s": 30, **(link or {})})
+    store = KioskStore.open(paths)
+    reporter = Reporter(config, Outbox(paths.db), identity, load_hub_key(paths), store=store,
+                        store_factory=lambda: KioskStore.open(paths),
+                        health=store.health.probes())
     stop = threading.Event()
     thread = threading.Thread(target=reporter.run, args=(stop,), name="kiosk-report",
                               daemon=True)
@@ -146,8 +179,13 @@ def demo_kiosk(data_dir: Path, *, matcher=None, make=None, pace: bool = False,
                 as reporter:
             params = sensor.negotiate()
             fingers = demo_world.DemoFingers(sim, sensor, nik_of, make, wait=sensor_wait)
-            session = Session(store, fingers)
-            probe = StatusProbe(paths, sensor=f"simulated R30x, {params.baud} baud",
+            label = f"simulated R30x, {params.baud} baud"
+            session = Session(store, ReportedFingers(fingers, store.health, label))
+            store.health.report("matcher", True, version=matcher.version)
+            if face:
+                store.health.report("camera", True, backend="sim",
+                                    face_model=face[0].version)
+            probe = StatusProbe(paths, sensor=label, health=store.health,
                                 camera="simulated person" if face else
                                 "none (face rung off; kiosk demo --face PHOTO)",
                                 model=matcher.version, reporter=reporter, clock=store.clock)

@@ -22,6 +22,8 @@ def test_first_time_recipient_is_verified(journey):
     assert result.outcome == "accepted" and result.reason == "matched"
     assert "finger" in journey.seen
     assert journey.app.store.event(result.event_id)["modality"] == "fingerprint"
+    health = journey.app.store.health.read("sensor")  # for the reporter's heartbeat
+    assert health["ok"] is True and health["last"] == "capture"
     journey.tap("receipt")
     assert journey.view.screen == "receipt"
     journey.shot("receipt")
