@@ -57,7 +57,7 @@ def cmd_run(args) -> int:
     from ..runtime.capture import SensorFingers
     from ..runtime.session import Session
     from ..ui.app import KioskApp
-    from ..ui.kiosk import ReportedFingers, StatusProbe, reporting
+    from ..ui.kiosk import StatusProbe, reporting
     from .coredata import load_config, paths_of
     from .demo import parse_size
     from .sensor import connect
@@ -89,11 +89,10 @@ def cmd_run(args) -> int:
             raise CliError(f"no period of {args.programme} in the roster", EXIT_USAGE)
         paths = paths_of(args, conf)
         config = VerifyConfig(match_attempts=args.attempts)
-        store.health.report("matcher", True, version=matcher.version)
         with connect(link_args) as sensor, reporting(paths, broker, village or "", hub=False,
                                                      link=_link(hub)) as reporter:
             where = f"R30x on {link_args.port}"
-            session = Session(store, ReportedFingers(SensorFingers(sensor), store.health, where))
+            session = Session(store, SensorFingers(sensor))  # reports sensor health
             probe = StatusProbe(paths, sensor=where, camera="not used yet",
                                 model=matcher.version, reporter=reporter, clock=store.clock,
                                 health=store.health)

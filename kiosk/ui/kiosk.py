@@ -26,31 +26,6 @@ def broker_reachable(host: str = "127.0.0.1", port: int = 1883, timeout: float =
         return False
 
 
-class ReportedFingers:
-    """A finger source that tells the store's health board what each capture showed, for
-    the reporter's heartbeat (the kiosk process is the sensor's only user)."""
-
-    def __init__(self, inner, health, label: str):
-        self.inner, self.health, self.label = inner, health, label
-
-    def capture(self, purpose: str, finger, attempt: int):
-        from ..runtime.capture import NoCapture
-
-        try:
-            image = self.inner.capture(purpose, finger, attempt)
-        except NoCapture as exc:
-            # Nobody putting a finger down is not a fault of the sensor.
-            ok = exc.reason != "sensor_error"
-            self.health.report("sensor", ok, sensor=self.label,
-                               last=exc.reason if ok else f"sensor_error: {exc}")
-            raise
-        self.health.report("sensor", True, sensor=self.label, last="capture")
-        return image
-
-    def __getattr__(self, name):  # sim, inner, hands ... of the wrapped source
-        return getattr(self.inner, name)
-
-
 class StatusProbe:
     """What the technician panel and the idle screen show: devices, link, queue, disk."""
 
@@ -180,11 +155,7 @@ def demo_kiosk(data_dir: Path, *, matcher=None, make=None, pace: bool = False,
             params = sensor.negotiate()
             fingers = demo_world.DemoFingers(sim, sensor, nik_of, make, wait=sensor_wait)
             label = f"simulated R30x, {params.baud} baud"
-            session = Session(store, ReportedFingers(fingers, store.health, label))
-            store.health.report("matcher", True, version=matcher.version)
-            if face:
-                store.health.report("camera", True, backend="sim",
-                                    face_model=face[0].version)
+            session = Session(store, fingers)  # it reports sensor health to the store
             probe = StatusProbe(paths, sensor=label, health=store.health,
                                 camera="simulated person" if face else
                                 "none (face rung off; kiosk demo --face PHOTO)",
