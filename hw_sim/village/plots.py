@@ -81,7 +81,9 @@ def draw_all(r: dict, folder: Path) -> list[Path]:
               **{k: v for k, v in g["by_condition"].items()}}
     out = [stacked_shares(groups, "Genuine recipients' visits: how each ended, by age and "
                           "condition group", folder / "outcomes_by_group.png")]
-    hist = {str(k): v for k, v in r["attempts_hist"].items()}
+    counts = {int(k): v for k, v in r["attempts_hist"].items()}
+    hist = {str(k): counts.get(k, 0) for k in range(min(counts, default=0),
+                                                    max(counts, default=0) + 1)}
     out.append(histogram(hist, "Finger captures per genuine visit",
                          "captures of the recipient's fingers (0: refused before or served "
                          "without a capture)", folder / "attempts.png"))
