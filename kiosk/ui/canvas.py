@@ -150,6 +150,38 @@ class Canvas:
         PICTOGRAMS[name](self, rect, colour, phase)
         self.pictograms.append(name)
 
+    def hand(self, rect: pygame.Rect, finger: int, colour: T.Colour = T.TEXT) -> None:
+        """Which finger, without words: the hand as its owner sees it (back of the hand,
+        fingers up), the asked-for finger filled in blue. Fingers 0-4 are the right hand."""
+        s = self.surface
+        right = finger < 5
+        k = finger % 5  # 0 thumb .. 4 little
+        lw = max(3, rect.w // 40)
+        palm = pygame.Rect(0, 0, rect.w * 0.64, rect.h * 0.4)
+        palm.midbottom = (rect.centerx, rect.bottom)
+        # index, middle, ring, little from the thumb side outwards; the thumb on the thumb side
+        heights = (0.34, 0.4, 0.36, 0.26)
+        fw = palm.w / 4
+        boxes = []
+        for i, frac in enumerate(heights):
+            x = palm.x + i * fw if right else palm.right - (i + 1) * fw
+            # a right hand seen from above has its thumb on the left
+            boxes.append(pygame.Rect(x + fw * 0.08, palm.y - rect.h * frac + fw * 0.4,
+                                     fw * 0.84, rect.h * frac))
+        thumb = pygame.Rect(0, 0, fw * 0.95, rect.h * 0.28)
+        if right:
+            thumb.bottomright = (palm.x + fw * 0.3, palm.bottom - palm.h * 0.25)
+        else:
+            thumb.bottomleft = (palm.right - fw * 0.3, palm.bottom - palm.h * 0.25)
+        shapes = [thumb, *boxes]
+        for i, box in enumerate(shapes):
+            fill = T.ACCENT_BLUE if i == k else T.BG
+            pygame.draw.rect(s, fill, box, border_radius=int(fw * 0.42))
+            pygame.draw.rect(s, colour, box, lw, border_radius=int(fw * 0.42))
+        pygame.draw.rect(s, T.BG, palm, border_radius=int(fw * 0.5))
+        pygame.draw.rect(s, colour, palm, lw, border_radius=int(fw * 0.5))
+        self.pictograms.append(f"hand:{finger}")
+
 
 # Pictograms: drawn, not loaded, so they scale and need no asset files. Each takes
 # (canvas, rect, colour, phase) where phase in [0, 1) drives the animation.

@@ -220,8 +220,11 @@ def _capture_screen(c: Canvas, v, pict: str, title_key: str) -> None:
         y = r.bottom + m
     cap = v.capture
     if cap is not None and cap.kind == "request_capture" and cap.purpose == "recipient":
-        c.text(tr(v, "ui.attempt", n=cap.attempt, total=v.attempts_total), (x, y),
-               T.MIN_TEXT_PX, T.DIM_TEXT, width=c.w - x - m)
+        r = c.text(tr(v, "ui.attempt", n=cap.attempt, total=v.attempts_total), (x, y),
+                   T.MIN_TEXT_PX, T.DIM_TEXT, width=c.w - x - m)
+        side = min(c.px(160), bottom - r.bottom - m)
+        if cap.finger is not None and side >= c.px(90):
+            c.hand(pygame.Rect(x, r.bottom + m, side, side), cap.finger)
     bottom_row(c, [("cancel", tr(v, "ui.cancel"), T.RED, "cross")])
 
 
