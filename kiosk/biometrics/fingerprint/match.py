@@ -28,7 +28,6 @@ from .features import MASK_BLOCK
 from .template import UNKNOWN_FINGER, Record, Template
 
 N_HYPOTHESES = 10
-N_REFINE = 1  # best first-pass alignments refitted (3 measured no better)
 LOCAL_BASE = 5.0  # pair weight: this + cylinder similarity (mostly a count)
 PAIR_DIST = 7.0  # px: pairing tolerance at the alignment anchor...
 ELASTIC = 0.045  # ...plus this per px away from it (skin distortion grows)
@@ -104,15 +103,18 @@ def _pair(a: Record, b: Record, sw: np.ndarray, r: np.ndarray, t: np.ndarray,
 
 
 def _refit(a: Record, b: Record, w: np.ndarray, wa: np.ndarray, wb: np.ndarray):
-    """Least-squares rigid transform from each hypothesis's pairs (weighted Procrustes)."""
-    tot = wa @ a.ones + 1e-9
-    ma = (wa @ a.z) / tot  # (K,) weighted centroids
-    mb = (wb @ b.z) / tot
-    cross = a.xy.T @ w @ b.xy  # (K, 2, 2): sum of w_ij pa_i pb_j^T
+    """Least-squares rigid transform (weighted Procrustes) from one alignment's pairs.
+
+    ``w`` (Na, Nb) pair weights, ``wa`` and ``wb`` their row and column sums. Returns
+    (rotation, translation, centroid in b) as complex numbers: z -> r z + t.
+    """
+    tot = float(wa @ a.ones) + 1e-9
+    ma = complex(wa @ a.z) / tot  # weighted centroids
+    mb = complex(wb @ b.z) / tot
+    cross = a.xy.T @ w @ b.xy  # sum of w_ij pa_i pb_j^T
     # Centred: the rotation is the phase of sum w_ij conj(pa_i - ma)(pb_j - mb).
-    c = (cross[:, 0, 0] + cross[:, 1, 1]) + 1j * (cross[:, 0, 1] - cross[:, 1, 0])
-    c -= tot * ma.conj() * mb
-    r = c / np.maximum(np.abs(c), 1e-9)
+    c = complex(cross[0, 0] + cross[1, 1], cross[0, 1] - cross[1, 0]) - tot * ma.conjugate() * mb
+    r = c / abs(c) if abs(c) > 1e-9 else 1.0 + 0j
     return r, mb - r * ma, mb
 
 
@@ -141,20 +143,20 @@ def compare_records(a: Record, b: Record) -> float:
     # Early exit: a bound on the score (overlaps at most all minutiae) says "no match" already.
     if mb * mb < EARLY_EXIT * max(na, MIN_OVERLAP) * max(nb, MIN_OVERLAP):
         return _score(a, b, mb, rb, tb, zb)
-    # One pair's directions fix the rotation only roughly; refit the best few on all pairs.
-    top = (-m).argsort()[:N_REFINE]
-    r2, t2, centre = _refit(a, b, w[top], wa[top], wb[top])
-    _w, _wa, _wb, m2, za2 = _pair(a, b, sw, r2, t2, centre)
-    k2 = int(m2.argmax())
-    if m2[k2] >= mb:
-        mb, rb, tb, zb = m2[k2], r2[k2], t2[k2], za2[k2]
+    # One pair's directions fix the rotation only roughly; refit the best alignment on all its
+    # pairs (refitting the best three measured no better on the synthetic sets).
+    r2, t2, centre = _refit(a, b, w[best], wa[best], wb[best])
+    _w, _wa, _wb, m2, za2 = _pair(a, b, sw, np.array([r2], np.complex64),
+                                  np.array([t2], np.complex64), np.array([centre], np.complex64))
+    if m2[0] >= mb:
+        mb, rb, tb, zb = m2[0], r2, t2, za2[0]
     return _score(a, b, mb, rb, tb, zb)
 
 
 def _score(a: Record, b: Record, m: float, r: complex, t: complex, za: np.ndarray) -> float:
     """m paired minutiae, normalised by the minutiae of each print on the other's finger."""
     ov_a = _inside(b, za)
-    ov_b = _inside(a, (b.z - t) * np.conj(r))  # b's minutiae in a's frame
+    ov_b = _inside(a, (b.z - t) * r.conjugate())  # b's minutiae in a's frame
     norm = max(ov_a, MIN_OVERLAP) * max(ov_b, MIN_OVERLAP)
     return float(min(m * m / norm, 1.0))
 
