@@ -53,7 +53,7 @@ def local_similarity(a: Record, b: Record) -> np.ndarray:
     cv = a.counts_valid @ b.valid_aug.T
     a_vb, common = cv[:na], cv[na:]
     va_b = a.valid @ b.counts.T
-    diff = np.sqrt(np.maximum(a_vb + va_b - 2 * ab, 0.0))
+    diff = np.sqrt(a_vb + va_b - 2 * ab)  # >= 0: counts of bits, exact in float32
     denom = np.sqrt(a_vb) + np.sqrt(va_b)
     sim = (denom - diff) / (denom + 1e-6)  # 1 - diff / denom; 0 where nothing to compare
     ok = (common >= 0) & ((a.dirs @ b.dirs.T) >= _COS_MAX_ROTATION)
@@ -91,7 +91,7 @@ def _pair(a: Record, b: Record, sw: np.ndarray, r: np.ndarray, t: np.ndarray,
     rows[..., :2] = za.view(np.float32).reshape(k, na, 2)
     rows[..., 2:4] = ua.view(np.float32).reshape(k, na, 2)
     rows[..., 4] = 1.0
-    rows[..., 5] = 0.5 * (tol2 - (za * za.conj()).real) - mu
+    rows[..., 5] = tol2 * (0.5 - 1.0 / _DIR_SCALE) - 0.5 * (za * za.conj()).real
     rows = rows.reshape(k * na, 6)
     w = ((rows @ b.pair_cols) > 0).astype(np.float32).reshape(k, na, -1)
     w *= sw
@@ -135,9 +135,10 @@ def compare_records(a: Record, b: Record) -> float:
     anchor = b.z[ib]
     r = b.u[ib] * a.u[ia].conj()
     sw = (LOCAL_BASE + s) * (1.0 / (LOCAL_BASE + 1.0))
-    w, wa, wb, m, za = _pair(a, b, sw, r, anchor - r * a.z[ia], anchor)
+    t = anchor - r * a.z[ia]
+    w, wa, wb, m, za = _pair(a, b, sw, r, t, anchor)
     best = int(m.argmax())
-    mb, rb, tb, zb = m[best], r[best], anchor[best] - r[best] * a.z[ia[best]], za[best]
+    mb, rb, tb, zb = m[best], r[best], t[best], za[best]
     if mb <= 0:
         return 0.0
     # Early exit: a bound on the score (overlaps at most all minutiae) says "no match" already.
