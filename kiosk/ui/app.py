@@ -55,7 +55,7 @@ class KioskApp:
         self.canvas: Canvas | None = None
         self.frames = 0
         self.running = True
-        self.spoken: str | None = None
+        self.spoken: list | None = None
         self.shown_at: dict[str, float] = {}  # message kind -> perf_counter when drawn
         self._drawn_kinds: list[str] = []
         self._status_stop = threading.Event()
@@ -300,7 +300,10 @@ class KioskApp:
     def _speak(self) -> None:
         if self.voice is None:
             return
-        text = screens.speech(self.view)
-        if text and text != self.spoken:
-            self.spoken = text
-            self.voice.say(text, self.view.lang)
+        parts = screens.speech_parts(self.view)
+        if parts and parts != self.spoken:
+            self.spoken = parts
+            if len(parts) == 1:
+                self.voice.say(parts[0][1], parts[0][0])
+            else:
+                self.voice.say_many(parts)

@@ -373,6 +373,15 @@ def draw(c: Canvas, v) -> None:
     DRAW[v.screen](c, v)
 
 
+def speech_parts(v) -> list[tuple[str, str]]:
+    """(language, words) to say in turn: the language screen offers each language in its
+    own words and voice (a person who does not understand one still hears their own)."""
+    if v.screen == "language":
+        return [(lang, i18n.text(lang, "ui.language_pick")) for lang in i18n.LANGUAGES]
+    said = speech(v)
+    return [(v.lang, said)] if said else []
+
+
 def speech(v) -> str | None:
     """What the voice says when ``v.screen`` appears (the same words as the screen)."""
     t = partial(tr, v)

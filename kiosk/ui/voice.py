@@ -118,6 +118,32 @@ class Voice:
             threading.Thread(target=self._render_then_play, args=(lang, text, path),
                              daemon=True).start()
 
+    def say_many(self, parts: list[tuple[str, str]]) -> None:
+        """Say each (language, text) in turn, each in its language's voice; a later
+        ``say`` or ``say_many`` cuts it short."""
+        self.last = ("many", repr(parts))
+        mine = self.last
+        threading.Thread(target=self._sequence, args=(parts, mine), daemon=True).start()
+
+    def _sequence(self, parts, mine) -> None:
+        import time
+
+        for lang, text in parts:
+            path = self.dir / wav_name(lang, text)
+            if not path.exists():
+                if self.espeak is None:
+                    continue
+                with self._lock:
+                    if not (path.exists() or render(lang, text, path, self.espeak)):
+                        continue
+            if self.last != mine:
+                return
+            self._play(path)
+            while self.mixer and self._channel is not None and self._channel.get_busy():
+                if self.last != mine:
+                    return
+                time.sleep(0.05)
+
     def _render_then_play(self, lang: str, text: str, path: Path) -> None:
         with self._lock:
             ok = path.exists() or render(lang, text, path, self.espeak)

@@ -16,6 +16,7 @@ TEXTS: dict[str, str] = {
     "ui.idle_say": "Welcome. Touch the screen to collect your assistance.",
     "ui.language_title": "Choose a language",
     "ui.language_say": "Choose a language: Bahasa Indonesia, English or Basa Jawa.",
+    "ui.language_pick": "Touch here for English.",
     "ui.nik_title": "Type your NIK: 16 digits on your ID card",
     "ui.nik_say": "Type your NIK, the sixteen digits on your ID card, then touch the green "
                   "button.",

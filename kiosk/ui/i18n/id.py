@@ -22,6 +22,7 @@ TEXTS: dict[str, str] = {
     "ui.idle_say": "Selamat datang. Sentuh layar untuk mengambil bantuan.",
     "ui.language_title": "Pilih bahasa",
     "ui.language_say": "Pilih bahasa. Sentuh Bahasa Indonesia, English, atau Basa Jawa.",
+    "ui.language_pick": "Sentuh di sini untuk Bahasa Indonesia.",
     "ui.nik_title": "Ketik NIK: 16 angka di KTP",
     "ui.nik_say": "Ketik nomor NIK, enam belas angka di KTP Anda, lalu sentuh tombol hijau.",
     "ui.ok": "Lanjut",

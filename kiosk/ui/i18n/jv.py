@@ -20,6 +20,7 @@ TEXTS: dict[str, str] = {
     "ui.idle_say": "Sugeng rawuh. Tutul layar kangge mendhet bantuan.",
     "ui.language_title": "Pilih basa",
     "ui.language_say": "Pilih basa: Bahasa Indonesia, English, utawi Basa Jawa.",
+    "ui.language_pick": "Tutul ing ngriki kangge Basa Jawa.",
     "ui.nik_title": "Ketik NIK: 16 angka ing KTP",
     "ui.nik_say": "Ketik NIK, nembelas angka ing KTP panjenengan, lajeng tutul tombol ijem.",
     "ui.ok": "Lajeng",
