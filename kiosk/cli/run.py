@@ -1,8 +1,11 @@
 """``kiosk run``: the kiosk screen on the real devices, for one programme and period.
 
-Sensor, hub link and data folders come from the configuration file (kiosk/config.py:
-``[sensor]``, ``[hub]``, ``[device]``); an option given on the command line wins.
-Without a broker the kiosk still runs: events queue and the screen says so.
+Sensor and data folders come from the configuration file (kiosk/config.py:
+``[sensor]``, ``[device]``); an option given on the command line wins. Events are
+delivered by the reporter service (``kiosk report run``, sidik-reporter.service);
+``--broker`` runs a reporter inside this process instead (a kiosk without that
+service). Under systemd (``Type=notify``) it says READY after the first frame and
+pings the watchdog from the screen loop, so a hung screen is restarted.
 """
 
 from __future__ import annotations
@@ -18,13 +21,16 @@ def register(sub) -> None:
     p = sub.add_parser("run", help="run the kiosk screen on the real devices",
                        description="Full screen on the configured sensor; events go to the "
                                    "configured hub (else they queue).")
-    p.add_argument("--programme", required=True, help="programme handed out, e.g. PKH")
+    p.add_argument("--programme", default=os.environ.get("SIDIK_PROGRAMME"),
+                   help="programme handed out, e.g. PKH (default $SIDIK_PROGRAMME, or the "
+                        "roster's only programme)")
     p.add_argument("--period", help="period (default: the latest in the roster)")
     p.add_argument("--port", help="sensor port ([sensor] port)")
     p.add_argument("--baud", type=int, help="sensor link speed ([sensor] baud; 'auto' tries "
                                             "the usual ones when neither is set)")
-    p.add_argument("--broker", help="mqtt(s)://host[:port] of the village hub ([hub] broker)")
-    p.add_argument("--village", help="village code ([hub] village, or $SIDIK_VILLAGE)")
+    p.add_argument("--broker", help="run a reporter in this process to mqtt(s)://host[:port] "
+                                    "(TLS and login from [hub]); default: the reporter service")
+    p.add_argument("--village", help="with --broker: village code ([hub] village)")
     p.add_argument("--size", default="800x480")
     p.add_argument("--windowed", action="store_true", help="a window, not full screen")
     p.add_argument("--attempts", type=int, default=3, help="non-matching captures per finger")
@@ -64,10 +70,10 @@ def cmd_run(args) -> int:
 
     conf = load_config(args)
     hub, sensor_conf = conf.section("hub"), conf.section("sensor")
-    broker = args.broker or hub["broker"]
+    broker = args.broker
     village = args.village or hub["village"] or os.environ.get("SIDIK_VILLAGE")
     if broker and not village:
-        raise CliError("a broker needs a village code: set [hub] village or pass --village",
+        raise CliError("--broker needs a village code: set [hub] village or pass --village",
                        EXIT_USAGE)
     if not 1 <= args.attempts <= 10:
         raise CliError("--attempts must be 1..10", EXIT_USAGE)
@@ -84,9 +90,17 @@ def cmd_run(args) -> int:
 
         voice = Voice(Path(args.voice_dir) if args.voice_dir else None)
     with opened_store(args) as store:
-        period = args.period or store.latest_period(args.programme)
+        programme = args.programme
+        if programme is None:
+            known = store.programmes()
+            if len(known) != 1:
+                raise CliError("say which programme this kiosk hands out: --programme or "
+                               f"$SIDIK_PROGRAMME (the roster has: {', '.join(known) or 'none'})",
+                               EXIT_USAGE)
+            programme = known[0]
+        period = args.period or store.latest_period(programme)
         if period is None:
-            raise CliError(f"no period of {args.programme} in the roster", EXIT_USAGE)
+            raise CliError(f"no period of {programme} in the roster", EXIT_USAGE)
         paths = paths_of(args, conf)
         config = VerifyConfig(match_attempts=args.attempts)
         with connect(link_args) as sensor, reporting(paths, broker, village or "", hub=False,
@@ -95,18 +109,35 @@ def cmd_run(args) -> int:
             session = Session(store, SensorFingers(sensor))  # reports sensor health
             probe = StatusProbe(paths, sensor=where, camera="not used yet",
                                 model=matcher.version, reporter=reporter, clock=store.clock,
-                                health=store.health)
+                                health=store.health, reporter_service=reporter is None)
             app = KioskApp(session, lambda: VerifyFlow(matcher, config),
-                           programme=args.programme, period=period,
+                           programme=programme, period=period,
                            attempts=config.match_attempts + config.quality_attempts - 1,
                            voice=voice, status=probe, size=size,
                            fullscreen=not args.windowed)
-            try:
-                import pygame
-
-                timer = pygame.time.Clock()
-                while app.tick():
-                    timer.tick(30)
-            finally:
-                app.close()
+            _loop(app, f"{programme} {period}")
     return EXIT_OK
+
+
+def _loop(app, what: str) -> None:
+    """The screen loop under systemd: READY after the first frame, the watchdog pinged
+    every frame, SIGTERM ends it cleanly."""
+    import signal
+
+    import pygame
+
+    from ..ops.sdnotify import Notifier
+
+    notifier = Notifier.from_env()
+    signal.signal(signal.SIGTERM, lambda *_: setattr(app, "running", False))
+    timer = pygame.time.Clock()
+    try:
+        app.tick()
+        notifier.ready(f"verifying {what}")
+        while app.tick():
+            notifier.watchdog()
+            timer.tick(30)
+    finally:
+        notifier.stopping()
+        notifier.close()
+        app.close()

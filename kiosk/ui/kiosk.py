@@ -30,9 +30,10 @@ class StatusProbe:
     """What the technician panel and the idle screen show: devices, link, queue, disk."""
 
     def __init__(self, paths, *, sensor: str, camera: str, model: str, reporter=None,
-                 clock=None, health=None):
+                 clock=None, health=None, reporter_service: bool = False):
         from ..reporting.outbox import Outbox
 
+        self.reporter_service = reporter_service  # another process delivers the events
         self.health = health
         self.outbox = Outbox(paths.db)
         self.paths, self.sensor, self.camera, self.model = paths, sensor, camera, model
@@ -48,8 +49,14 @@ class StatusProbe:
             if seen.get("ok") is False:
                 sensor += f" - FAULT: {seen.get('last')}"
         online = bool(self.reporter and self.reporter.connected)
-        broker = (self.reporter.config.broker + (" online" if online else " connecting")
-                  if self.reporter else "none (events queue on this kiosk)")
+        if self.reporter is not None:
+            broker = self.reporter.config.broker + (" online" if online else " connecting")
+        elif self.reporter_service:
+            # Delivery is the reporter service's: an empty queue means all went through.
+            online = stats.pending == 0
+            broker = "sidik-reporter service"
+        else:
+            broker = "none (events queue on this kiosk)"
         synced = self.clock.synchronised() if self.clock else False
         free = shutil.disk_usage(self.paths.data_dir).free >> 20
         return {"online": online, "queue": stats.pending, "sensor": sensor,

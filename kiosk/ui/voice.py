@@ -26,9 +26,14 @@ log = logging.getLogger("kiosk.ui.voice")
 
 
 def default_dir() -> Path:
+    """$SIDIK_VOICE_DIR, else $SIDIK_DATA_DIR/voice (the Pi service, whose home is hidden),
+    else ~/.cache/sidik/voice."""
     env = os.environ.get("SIDIK_VOICE_DIR")
     if env:
         return Path(env)
+    data = os.environ.get("SIDIK_DATA_DIR")
+    if data:
+        return Path(data) / "voice"
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sidik" / "voice"
 
 

@@ -27,6 +27,68 @@ def test_run_needs_a_period_in_the_roster(tmp_path, capsys, monkeypatch):
 def test_broker_needs_a_village(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("SIDIK_VILLAGE", raising=False)
     monkeypatch.setenv("SIDIK_CONFIG", str(tmp_path / "kiosk.toml"))
-    (tmp_path / "kiosk.toml").write_text('[hub]\nbroker = "mqtt://127.0.0.1"\n')
-    code = main(["run", "--programme", "PKH", "--data-dir", str(tmp_path / "d"), "--mute"])
+    (tmp_path / "kiosk.toml").write_text("")
+    code = main(["run", "--programme", "PKH", "--broker", "mqtt://127.0.0.1", "--data-dir",
+                 str(tmp_path / "d"), "--mute"])
     assert code == 2 and "village" in capsys.readouterr().err
+
+
+def test_run_under_systemd_says_ready_pings_and_stops_on_sigterm(village, tmp_path):
+    """The kiosk unit is Type=notify with a watchdog: READY after the first frame, WATCHDOG
+    from the screen loop, STOPPING and exit 0 on SIGTERM."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    from hw_sim.sensor.simulator import SensorSimulator
+
+    shutil.copytree(village, tmp_path / "data")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "notify"))
+    sock.settimeout(60)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIDIK_", "WATCHDOG_"))}
+    env.update(NOTIFY_SOCKET=str(tmp_path / "notify"), WATCHDOG_USEC="1000000",
+               SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
+               SIDIK_CONFIG=str(tmp_path / "none.toml"))
+    (tmp_path / "none.toml").write_text("")
+    with SensorSimulator() as sim:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kiosk.cli.app", "run", "--programme", "PKH", "--port",
+             sim.url, "--data-dir", str(tmp_path / "data"), "--windowed", "--mute",
+             "--matcher", "standin"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            try:
+                got = [sock.recv(4096).decode()]
+            except TimeoutError:
+                proc.kill()
+                raise AssertionError(proc.stdout.read().decode()[-2000:]) from None
+            assert got[0].startswith("READY=1") and "PKH 2025-Q1" in got[0], got
+            got.append(sock.recv(4096).decode())
+            assert got[1] == "WATCHDOG=1", got
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(30) == 0, proc.stdout.read()
+            sock.settimeout(0.5)
+            rest = []
+            try:
+                while True:
+                    rest.append(sock.recv(4096).decode())
+            except TimeoutError:
+                pass
+            assert "STOPPING=1" in rest, rest
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            sock.close()
+
+
+def test_run_asks_which_programme_when_the_roster_has_several(village, tmp_path, capsys,
+                                                                monkeypatch):
+    monkeypatch.delenv("SIDIK_PROGRAMME", raising=False)
+    monkeypatch.delenv("SIDIK_CONFIG", raising=False)
+    shutil.copytree(village, tmp_path / "data")
+    code = main(["run", "--data-dir", str(tmp_path / "data"), "--mute", "--matcher", "standin"])
+    err = capsys.readouterr().err
+    assert code == 2 and "SIDIK_PROGRAMME" in err and "BPNT" in err and "PKH" in err
