@@ -152,3 +152,14 @@ def test_cli_refuses_a_village_of_one(capsys):
     assert main(["sim", "village", "--people", "1"]) == 2
     err = capsys.readouterr().err
     assert "--people" in err and "Traceback" not in err
+
+
+def test_no_usable_print_is_refused_by_the_quality_gate(masters):
+    from hw_sim.village.bank import ImpressionBank
+    from kiosk.biometrics.fingerprint import load_matcher
+
+    matcher, bank = load_matcher(), ImpressionBank(masters)
+    identity = pop.IDENTITY_BASE  # the quick village's first person: usually cached
+    for index in range(4):
+        assert not matcher.quality(bank(identity, 1, "faint", index)).usable
+    assert matcher.quality(bank(identity, 1, "normal", 0)).usable
