@@ -7,9 +7,9 @@
    two directions, translation from the two positions); under each, minutiae
    that land close with a similar direction pair up, the distance tolerance
    growing away from the alignment's anchor as skin distortion does. The best
-   few alignments are refitted by least squares on all their pairs (skipped when
-   the first pass bounds the score below EARLY_EXIT: no match either way). The
-   best alignment's pairs count, normalised by how many minutiae of each print
+   alignment is refitted by least squares on all its pairs and re-paired
+   (skipped when the first pass pairs few minutiae for the two prints' counts:
+   no match either way). Its pairs count, normalised by how many minutiae of each print
    lie where the other print has finger (partial prints are not punished for
    what is off the glass), with a floor so a tiny overlap cannot score high.
 3. Fusion (``fuse``): a template's impressions and fingers into one score.
@@ -35,7 +35,7 @@ PAIR_ANGLE = np.deg2rad(30.0)
 MAX_ROTATION = np.pi / 2
 MIN_OVERLAP = 12.0  # minutiae: the normalisation's floor
 FUSE_TOP = 2  # impression pairs averaged per probe impression (fuse)
-EARLY_EXIT = 0.04  # no refitting below this score bound after the first pass (no match)
+EARLY_EXIT = 0.04  # no refit when first-pass pairs m^2 < this x n_a x n_b (see compare_records)
 _COS_MAX_ROTATION = float(np.cos(MAX_ROTATION))
 # Pairing test: (distance / tol)^2 + (1 - cos(turn)) / (1 - cos(PAIR_ANGLE)) < 1, an ellipse in
 # (distance, turn) that one matrix product evaluates for all pairs (see _pair).
@@ -141,7 +141,8 @@ def compare_records(a: Record, b: Record) -> float:
     mb, rb, tb, zb = m[best], r[best], t[best], za[best]
     if mb <= 0:
         return 0.0
-    # Early exit: a bound on the score (overlaps at most all minutiae) says "no match" already.
+    # Early exit: few pairs for the two prints' minutia counts. On the synthetic tuning set no
+    # genuine pair below this bound scored above 0.13 even after refitting (verify: 0.35).
     if mb * mb < EARLY_EXIT * max(na, MIN_OVERLAP) * max(nb, MIN_OVERLAP):
         return _score(a, b, mb, rb, tb, zb)
     # One pair's directions fix the rotation only roughly; refit the best alignment on all its
