@@ -56,6 +56,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "camera": {
         "backend": Key(str, "auto", choices=("auto", "picamera2", "opencv", "sim")),
     },
+    "kiosk": {
+        "programme": Key(str, None),
+    },
 }
 
 

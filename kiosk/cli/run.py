@@ -22,8 +22,8 @@ def register(sub) -> None:
                        description="Full screen on the configured sensor; events go to the "
                                    "configured hub (else they queue).")
     p.add_argument("--programme", default=os.environ.get("SIDIK_PROGRAMME"),
-                   help="programme handed out, e.g. PKH (default $SIDIK_PROGRAMME, or the "
-                        "roster's only programme)")
+                   help="programme handed out, e.g. PKH (default $SIDIK_PROGRAMME, [kiosk] "
+                        "programme, or the roster's only programme)")
     p.add_argument("--period", help="period (default: the latest in the roster)")
     p.add_argument("--port", help="sensor port ([sensor] port)")
     p.add_argument("--baud", type=int, help="sensor link speed ([sensor] baud; 'auto' tries "
@@ -90,12 +90,13 @@ def cmd_run(args) -> int:
 
         voice = Voice(Path(args.voice_dir) if args.voice_dir else None)
     with opened_store(args) as store:
-        programme = args.programme
+        programme = args.programme or conf.get("kiosk", "programme")
         if programme is None:
             known = store.programmes()
             if len(known) != 1:
-                raise CliError("say which programme this kiosk hands out: --programme or "
-                               f"$SIDIK_PROGRAMME (the roster has: {', '.join(known) or 'none'})",
+                raise CliError("say which programme this kiosk hands out: [kiosk] programme, "
+                               f"$SIDIK_PROGRAMME or --programme (the roster has: "
+                               f"{', '.join(known) or 'none'})",
                                EXIT_USAGE)
             programme = known[0]
         period = args.period or store.latest_period(programme)

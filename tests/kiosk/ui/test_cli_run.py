@@ -92,3 +92,65 @@ def test_run_asks_which_programme_when_the_roster_has_several(village, tmp_path,
     code = main(["run", "--data-dir", str(tmp_path / "data"), "--mute", "--matcher", "standin"])
     err = capsys.readouterr().err
     assert code == 2 and "SIDIK_PROGRAMME" in err and "BPNT" in err and "PKH" in err
+
+
+def test_hung_kiosk_is_restarted_by_the_watchdog(village, tmp_path):
+    """systemd's side of WatchdogSec, played by the test: the kiosk pings while its screen
+    loop runs; frozen (SIGSTOP, as a hung main loop), the pings stop, the supervisor kills
+    it after the watchdog period and starts it again, and the new one says READY."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from hw_sim.sensor.simulator import SensorSimulator
+
+    shutil.copytree(village, tmp_path / "data")
+    (tmp_path / "kiosk.toml").write_text('[kiosk]\nprogramme = "PKH"\n')
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "notify"))
+    watchdog_s = 1.0
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIDIK_", "WATCHDOG_"))}
+    env.update(NOTIFY_SOCKET=str(tmp_path / "notify"),
+               WATCHDOG_USEC=str(int(watchdog_s * 1e6)), SDL_VIDEODRIVER="dummy",
+               SDL_AUDIODRIVER="dummy", SIDIK_CONFIG=str(tmp_path / "kiosk.toml"))
+
+    def start(port):
+        return subprocess.Popen(
+            [sys.executable, "-m", "kiosk.cli.app", "run", "--port", port, "--data-dir",
+             str(tmp_path / "data"), "--windowed", "--mute", "--matcher", "standin"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def supervise(proc, until):
+        """Messages until ``until`` is true of the last one, or the watchdog fires."""
+        last_ping = None
+        while True:
+            sock.settimeout(watchdog_s if last_ping else 60)
+            try:
+                message = sock.recv(4096).decode()
+            except TimeoutError:
+                return "watchdog"  # no ping for the whole period: systemd would kill now
+            last_ping = time.monotonic()
+            if until(message):
+                return message
+
+    with SensorSimulator() as sim:
+        proc = start(sim.url)
+        try:
+            ready = supervise(proc, lambda m: m.startswith("READY=1"))
+            assert "PKH" in ready  # the programme came from [kiosk] programme
+            assert supervise(proc, lambda m: m == "WATCHDOG=1") == "WATCHDOG=1"
+            proc.send_signal(signal.SIGSTOP)  # the kiosk hangs
+            assert supervise(proc, lambda m: False) == "watchdog"
+            proc.kill()
+            proc.wait(10)
+            proc = start(sim.url)  # Restart=always
+            assert supervise(proc, lambda m: m.startswith("READY=1")).startswith("READY=1")
+            proc.terminate()
+            assert proc.wait(30) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            sock.close()
