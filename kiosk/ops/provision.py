@@ -25,6 +25,8 @@ A request file::
     new_password = 31415926       # optional: set on the module and in the config
     [roster]
     file = "roster-v1.jsonl"      # optional: the first signed roster
+    [kiosk]
+    programme = "PKH"             # what this kiosk hands out (needed if the roster has several)
     [officers]
     enrol = ["3201010101700100"]  # first officers to enrol at the sensor afterwards
 
@@ -65,6 +67,7 @@ class Request:
     sensor_password: int = 0
     sensor_new_password: int | None = None
     roster: Path | None = None
+    programme: str | None = None
     officers: list[str] = field(default_factory=list)
 
 
@@ -74,6 +77,7 @@ _KNOWN = {
             "password_file"},
     "sensor": {"port", "baud", "password", "new_password"},
     "roster": {"file"},
+    "kiosk": {"programme"},
     "officers": {"enrol"},
 }
 
@@ -153,6 +157,7 @@ def parse_request(raw: dict, base: Path, where: str = "request") -> Request:
         if value is not None and not 0 <= value <= 0xFFFFFFFF:
             raise ProvisionError(f"{where}: [sensor] {name[7:]} must be 0..4294967295")
     req.roster = path("roster", "file")
+    req.programme = _get(raw, "kiosk", "programme", str, where)
     officers = _get(raw, "officers", "enrol", list, where) or []
     from ..roster.nik import InvalidNik, validate_nik
 
@@ -297,6 +302,8 @@ def config_text(req: Request, layout: Layout, has_cert: bool, password_file: boo
     lines += [f"{k} = {json.dumps(v)}" for k, v in hub.items() if v is not None]
     lines += ["", "[sensor]"]
     lines += [f"{k} = {json.dumps(v)}" for k, v in sensor.items() if v is not None]
+    if req.programme:
+        lines += ["", "[kiosk]", f"programme = {json.dumps(req.programme)}"]
     return "\n".join(lines) + "\n"
 
 

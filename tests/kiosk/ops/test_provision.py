@@ -72,6 +72,7 @@ def _write_request(d, **changes):
                 "hub": {k: v for k, v in hub.items() if v is not None},
                 "sensor": {"port": "/dev/sidik-sensor", "new_password": 31415926},
                 "roster": {"file": "roster.jsonl"},
+                "kiosk": {"programme": "PKH"},
                 "officers": {"enrol": [officer]}}
     text = ""
     for section, values in sections.items():
@@ -104,6 +105,7 @@ def test_provision_from_file_then_rerun(request_dir, tmp_path, capsys):
     assert conf.get("hub", "ca") == str(etc / "tls/ca.crt")
     assert conf.get("sensor", "password") == 31415926
     assert conf.get("device", "data_dir") == str(data)
+    assert conf.get("kiosk", "programme") == "PKH"
     device_id = out.split("device id")[1].split()[0]
     assert device_id.startswith("SDK-") and "SIDIK KIOSK PROVISIONED\n" in out
     assert "sensor: password set" in out and "roster version 1 applied" in out
