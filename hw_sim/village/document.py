@@ -99,6 +99,8 @@ def markdown(r: dict, command: str, plots: list[str]) -> str:
     if g["refused"]:
         lines += ["Every genuine visit finally refused, with the ladder the hub recorded:", ""]
         lines += [f"- {x['period']}, {x['group']}, age {x['age']}: {x['path']}"
+                  + (" — an impostor accepted earlier in the period had taken the claim"
+                     if x.get("impostor_claimed_first") else "")
                   for x in g["refused"]]
         lines.append("")
     lines += ["## Impostors", "",

@@ -150,6 +150,8 @@ def compute(events: list[dict], truth) -> dict:
             out[key(people[v["person"]])][category(e)] += 1
         return {g: dict(c) for g, c in sorted(out.items())}
 
+    # Entitlements an impostor claimed: the owner then meets the double-claim guard.
+    stolen = {(v["person"], v["period"]) for v, e in impostors if e["decision"] == "accepted"}
     cats = Counter(category(e) for _, e in genuine)
     refused = [(v, e) for v, e in genuine if category(e) == "refused"]
     by_condition = table(lambda p: p.group)
@@ -211,7 +213,9 @@ def compute(events: list[dict], truth) -> dict:
                     "hardest_rate": hardest_rate,
                     "refused": [{"group": people[v["person"]].group,
                                  "age": people[v["person"]].age_group,
-                                 "period": v["period"], "path": path(e)} for v, e in refused]},
+                                 "period": v["period"], "path": path(e),
+                                 "impostor_claimed_first": (v["person"], v["period"]) in stolen}
+                                for v, e in refused]},
         "impostors": {"attempts": n_imp, "accepted": k_imp, "accepted_biometric": k_bio,
                       "reached_biometrics": reached_biometrics,
                       "rate": _rate(k_imp, n_imp), "upper95": upper_bound(k_imp, n_imp),
