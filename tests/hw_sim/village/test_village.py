@@ -17,9 +17,10 @@ needs_broker = pytest.mark.skipif(shutil.which("mosquitto") is None,
 
 
 @pytest.fixture(scope="module")
-def masters(request):
-    # Masters take seconds each; pytest's cache keeps them between local runs.
-    return request.config.cache.mkdir("village-masters")
+def masters(request, tmp_path_factory):
+    # Masters take seconds each; pytest's cache (when on) keeps them between local runs.
+    cache = getattr(request.config, "cache", None)
+    return cache.mkdir("village-masters") if cache else tmp_path_factory.mktemp("masters")
 
 
 @pytest.fixture(scope="module")
