@@ -126,9 +126,13 @@ def cmd_show(args) -> int:
     return EXIT_OK
 
 
+DEMO_OFFICER_PIN = "246810"  # a demo's, printed by make-demo; real PINs never leave the hub
+
+
 def demo_records(people: int) -> list[dict]:
-    """Residents of a demo village (Jawa Barat), and officer OFF-1 (synthetic identity 100)."""
-    from ..roster.updates import recipient_record
+    """Residents of a demo village (Jawa Barat), and officer OFF-1 (synthetic identity 100,
+    PIN ``DEMO_OFFICER_PIN``)."""
+    from ..roster.updates import officer_record, recipient_record
 
     records = []
     reasons = [None, None, None, "deceased", None, "above_income_threshold", None, "moved"]
@@ -140,8 +144,8 @@ def demo_records(people: int) -> list[dict]:
             nik, f"Warga Demo {i}", [("PKH", "2025-Q1", reason is None, reason),
                                      ("BPNT", "2025-06", True)],
             kk=f"32010101{i:08d}", village="3201012001"))
-    records.append({"type": "officer", "op": "upsert", "officer_id": "OFF-1",
-                    "nik": "3201010101700100", "name": "Petugas Demo", "active": True})
+    records.append(officer_record("OFF-1", "3201010101700100", "Petugas Demo",
+                                  pin=DEMO_OFFICER_PIN))
     return records
 
 
@@ -177,6 +181,7 @@ def cmd_make_demo(args) -> int:
     write_update_file(out / "roster.jsonl", envelope, chunks)
     print(f"wrote {out / 'roster.jsonl'} (version {args.version}, {args.people} residents, "
           f"officer OFF-1 = --sim-officer-identity 100) and hub keys in {out}")
+    print(f"  officer OFF-1 PIN (on the screen's PIN keypad): {DEMO_OFFICER_PIN}")
     for i, r in enumerate(records[:args.people], start=1):
         print(f"  --sim-identity {i}: NIK {r['nik']}")
     return EXIT_OK

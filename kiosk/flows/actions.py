@@ -1,7 +1,8 @@
 """The vocabulary between a flow and whoever drives it (CLI, UI, tests).
 
 Events go into ``flow.step(event)``; a list of actions comes out. Actions that
-need an answer (Load*, RequestCapture, RequestNik, RequestOfficerChoice, Commit)
+need an answer (Load*, RequestCapture, RequestNik, RequestOfficerChoice, RequestOfficerPin,
+Commit)
 are answered by the driver with the matching event; Prompt and ShowResult are
 for the screen and the voice. Every action is plain data with a ``kind``.
 """
@@ -50,6 +51,16 @@ class GalleryEntry:
     officer_id: str | None = None
 
 
+@dataclass(frozen=True)
+class OfficerPin:
+    """An active officer who may sign in with a PIN (``pin_hash``: security/pin.py)."""
+
+    officer_id: str
+    nik: str
+    name: str
+    pin_hash: str = field(repr=False)
+
+
 # ---- events (in) -----------------------------------------------------------------------------
 
 
@@ -84,6 +95,7 @@ class GalleryLoaded:
 class OfficersLoaded:
     entries: tuple[GalleryEntry, ...]  # templates of active officers
     any_officer: bool = True  # the roster names at least one active officer
+    pins: tuple[OfficerPin, ...] = ()  # officers who may sign in with a PIN
     kind: str = "officers_loaded"
 
 
@@ -123,6 +135,34 @@ class OfficerChoice:
     reason: str | None = None
     note: str | None = None
     kind: str = "officer_choice"
+
+
+@dataclass(frozen=True)
+class OfficerUsePin:
+    """At the officer sign-in: the officer will type their PIN instead of the finger."""
+
+    kind: str = "officer_use_pin"
+
+
+@dataclass(frozen=True)
+class OfficerUseFinger:
+    """Back from the PIN keypad to the finger."""
+
+    kind: str = "officer_use_finger"
+
+
+@dataclass(frozen=True)
+class OfficerPinEntered:
+    officer_id: str
+    pin: str = field(repr=False)  # never in a log line or a trace
+    kind: str = "officer_pin_entered"
+
+
+@dataclass(frozen=True)
+class OfficerStepIn:
+    """An officer takes over while the flow waits for the person (NIK, card, capture)."""
+
+    kind: str = "officer_step_in"
 
 
 @dataclass(frozen=True)
@@ -224,6 +264,17 @@ class RequestOfficerChoice:
     reasons: dict = field(default_factory=dict)  # choice -> allowed reason codes
     finger: int | None = None
     kind: str = "request_officer_choice"
+
+
+@dataclass(frozen=True)
+class RequestOfficerPin:
+    """Show the PIN keypad: pick the officer (``officers``: (officer_id, name)), type the
+    PIN; answered with OfficerPinEntered or OfficerUseFinger."""
+
+    officers: tuple[tuple[str, str], ...]
+    tries_left: int
+    reason: str = "start"  # start, pin_wrong
+    kind: str = "request_officer_pin"
 
 
 @dataclass(frozen=True)

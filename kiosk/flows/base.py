@@ -65,6 +65,11 @@ class Flow:
             raise UnexpectedEvent(f"{kind} is not expected in state {self.s.state}")
         return handler(event)
 
+    def accepts(self, event) -> bool:
+        """Whether ``event`` can be taken now (a driver asks before an officer's step-in)."""
+        kind = getattr(event, "kind", None)
+        return not self.finished and hasattr(self, f"_on_{self.s.state}_{kind}")
+
     def to_dict(self) -> dict:
         return {"flow": self.kind, **asdict(self.s)}
 
@@ -155,7 +160,7 @@ class Flow:
             return self._officer_retry([self._say("officer_self", "officer")])
         self._attempt("officer", entry.finger, "match", got.quality, score)
         self.s.officer = {"officer_id": entry.officer_id, "reason": "", "note": None,
-                          "score": score, "finger": entry.finger}
+                          "score": score, "finger": entry.finger, "auth": "fingerprint"}
         return self._officer_signed_in(entry)
 
     def _on_officer_auth_capture_failed(self, ev) -> list:

@@ -47,7 +47,7 @@ class Rung:
     """One step of the fallback ladder and how it ended."""
 
     rung: str  # finger:N, face, officer
-    status: str  # used, exhausted, skipped
+    status: str  # used, exhausted, skipped, interrupted (an officer stepped in)
     reason: str | None = None
 
 
@@ -58,6 +58,7 @@ class OfficerSignoff:
     note: str | None = None
     score: float | None = None
     finger: int | None = None
+    auth: str | None = None  # how the officer signed in: fingerprint, pin (None: bootstrap)
 
 
 @dataclass

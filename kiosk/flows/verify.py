@@ -5,15 +5,17 @@ States (see docs/verification_core.md for the diagram)::
     idle -> awaiting_nik | loading_gallery -> identifying -> loading_record
          -> (ineligible: committing) | capturing (finger rungs) -> face_capturing
          -> loading_officers
-         -> officer_auth -> officer_deciding -> committing -> done | failed
+         -> officer_auth (<-> officer_pin) -> officer_deciding -> committing -> done | failed
 
 Eligibility is decided before any biometric is taken (except in identification
 mode, where the finger *is* how the person says who they are). Each finger
 rung has a budget of unusable captures and of non-matching ones; then the next
 rung. The face rung (when a face template is stored and a face matcher is
 configured) asks the driver for a liveness session and a face probe. The last
-rung is an officer, who signs in with their own finger and
-records a decision with a reason.
+rung is an officer, who signs in with their own finger or their PIN (at most
+``pin_attempts`` wrong PINs a session) and records a decision with a reason.
+An officer may also step in (OfficerStepIn) while the flow waits for the person:
+the flow jumps to the officer rung, and the ladder says so.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..roster.eligibility import decide
 from ..roster.nik import InvalidNik, validate_nik
+from ..security.pin import check_pin
 from . import actions as A
 from .base import COMMITTING, DONE, LOADING_OFFICERS, OFFICER_AUTH, BaseState, Flow
 from .biometric import OFFICER_REASONS, assess, identify_unique
@@ -36,11 +39,15 @@ LOADING_GALLERY = "loading_gallery"
 IDENTIFYING = "identifying"
 CAPTURING = "capturing"
 FACE_CAPTURING = "face_capturing"
+OFFICER_PIN = "officer_pin"
 OFFICER_DECIDING = "officer_deciding"
 
 STATES = (IDLE, AWAITING_NIK, LOADING_GALLERY, IDENTIFYING, LOADING_RECORD, CAPTURING,
           FACE_CAPTURING,
-          LOADING_OFFICERS, OFFICER_AUTH, OFFICER_DECIDING, COMMITTING, DONE, "failed")
+          LOADING_OFFICERS, OFFICER_AUTH, OFFICER_PIN, OFFICER_DECIDING, COMMITTING, DONE,
+          "failed")
+# Where the flow waits for the person, and an officer may step in.
+STEP_IN_STATES = (AWAITING_NIK, IDENTIFYING, CAPTURING, FACE_CAPTURING)
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ class VerifyConfig:
     nik_attempts: int = 3  # malformed NIK entries before referring to an officer
     officer_attempts: int = 4  # officer sign-in captures
     face_attempts: int = 1  # live face captures that did not match (or had no usable face)
+    pin_attempts: int = 3  # wrong officer PINs, then only the finger signs an officer in
 
 
 @dataclass
@@ -69,6 +77,8 @@ class VerifyState(BaseState):
     nik_irregular: str | None = None
     identified: dict | None = None  # {"finger", "score"} when found by 1:N
     eligibility: str | None = None
+    pin_tries: int = 0
+    stepped_in: str | None = None  # the state an officer stepped in from
 
 
 class VerifyFlow(Flow):
@@ -82,6 +92,7 @@ class VerifyFlow(Flow):
         self.officer_attempts = self.config.officer_attempts
         self._record: A.SubjectRecord | None = None
         self._gallery: tuple[A.GalleryEntry, ...] = ()
+        self._pins: tuple[A.OfficerPin, ...] = ()
 
     # ---- start and NIK ------------------------------------------------------------------------
     def _on_idle_start(self, ev: A.Start) -> list:
@@ -300,27 +311,108 @@ class VerifyFlow(Flow):
 
     # ---- the officer rung ---------------------------------------------------------------------
     def _on_loading_officers_officers_loaded(self, ev: A.OfficersLoaded) -> list:
-        self._officers = ev.entries
-        if not ev.entries:
+        self._officers, self._pins = ev.entries, ev.pins
+        if not ev.entries and not ev.pins:
             self._log_rung("exhausted", "officer_unavailable")
             return self._finish(REFERRED, "officer_unavailable")
         return self._officer_capture_request()
 
-    def _officer_signed_in(self, entry: A.GalleryEntry) -> list:
+    def _options(self) -> dict:
+        """What the officer may decide: without a checked, eligible record (stepped in
+        before the NIK was known) only a referral; approving never skips eligibility."""
+        if self.s.eligibility is None:
+            return {"refer": OFFICER_REASONS["refer"]}
+        return dict(OFFICER_REASONS)
+
+    def _ask_choice(self) -> A.RequestOfficerChoice:
+        options = self._options()
+        return A.RequestOfficerChoice("verify_decision", tuple(options), options)
+
+    def _officer_signed_in(self, entry) -> list:
         self.s.state = OFFICER_DECIDING
         return [self._say("officer_authenticated", "officer", officer=entry.officer_id),
-                A.RequestOfficerChoice("verify_decision", tuple(OFFICER_REASONS),
-                                       dict(OFFICER_REASONS))]
+                self._ask_choice()]
 
     def _on_officer_deciding_officer_choice(self, ev: A.OfficerChoice) -> list:
-        self._check_choice(ev, tuple(OFFICER_REASONS), OFFICER_REASONS)
+        options = self._options()
+        self._check_choice(ev, tuple(options), options)
         self.s.officer.update(reason=ev.reason, note=ev.note)
-        self._log_rung("used", ev.choice)
+        self._log_rung("used", "stepped_in" if self.s.stepped_in else ev.choice)
         if ev.choice == "approve":
             return self._finish(ACCEPTED, "officer_approved", modality="officer")
         if ev.choice == "deny":
             return self._finish(REJECTED, "officer_denied", modality="officer")
         return self._finish(REFERRED, "officer_referred", modality="officer")
+
+    # ---- officer sign-in by PIN ---------------------------------------------------------------
+    def _pin_closed(self) -> bool:
+        return self.s.pin_tries >= self.config.pin_attempts
+
+    def _request_pin(self, reason: str) -> A.RequestOfficerPin:
+        self.s.state = OFFICER_PIN
+        return A.RequestOfficerPin(tuple((p.officer_id, p.name) for p in self._pins),
+                                   self.config.pin_attempts - self.s.pin_tries, reason)
+
+    def _back_to_finger(self, prompts: list) -> list:
+        self.s.state = OFFICER_AUTH
+        return [*prompts, A.RequestCapture(None, "officer", self.s.officer_tries + 1)]
+
+    def _on_officer_auth_officer_use_pin(self, ev: A.OfficerUsePin) -> list:
+        if self._pin_closed():
+            return self._back_to_finger([self._say("officer_pin_closed", "officer")])
+        if not self._pins:
+            return self._back_to_finger([self._say("officer_pin_unavailable", "officer")])
+        return [self._say("officer_pin", "officer"), self._request_pin("start")]
+
+    def _on_officer_pin_officer_use_finger(self, ev: A.OfficerUseFinger) -> list:
+        return self._back_to_finger([self._say("officer_place_finger", "officer")])
+
+    def _on_officer_pin_officer_pin_entered(self, ev: A.OfficerPinEntered) -> list:
+        return self._take_pin(ev)
+
+    def _on_officer_auth_officer_pin_entered(self, ev: A.OfficerPinEntered) -> list:
+        return self._take_pin(ev)
+
+    def _take_pin(self, ev: A.OfficerPinEntered) -> list:
+        if self._pin_closed():
+            return self._back_to_finger([self._say("officer_pin_closed", "officer")])
+        entry = next((p for p in self._pins if p.officer_id == ev.officer_id), None)
+        # check_pin takes as long for an unknown officer: the answer says nothing more.
+        if not check_pin(ev.pin, entry.pin_hash if entry else None):
+            self.s.pin_tries += 1
+            self._attempt("officer", None, "pin_wrong")
+            if self._pin_closed():
+                return self._back_to_finger([self._say("officer_pin_closed", "officer")])
+            return [self._say("officer_pin_wrong", "officer",
+                              left=self.config.pin_attempts - self.s.pin_tries),
+                    self._request_pin("pin_wrong")]
+        if entry.nik == self.s.nik:
+            self._attempt("officer", None, "pin_self_signoff_refused")
+            return self._back_to_finger([self._say("officer_self", "officer")])
+        self._attempt("officer", None, "pin_match")
+        self.s.officer = {"officer_id": entry.officer_id, "reason": "", "note": None,
+                          "score": None, "finger": None, "auth": "pin"}
+        return self._officer_signed_in(entry)
+
+    # ---- an officer steps in ------------------------------------------------------------------
+    def _step_in(self, ev: A.OfficerStepIn) -> list:
+        if self.s.state in (CAPTURING, FACE_CAPTURING):
+            self._log_rung("interrupted", "officer_stepped_in")
+        self.s.stepped_in = self.s.state
+        if OFFICER not in self.s.rungs:  # before the record: the officer is the only rung
+            self.s.rungs = [*self.s.rungs, OFFICER]
+        self.s.rung = self.s.rungs.index(OFFICER)
+        self.s.finger = None
+        self.s.state = LOADING_OFFICERS
+        return [self._say("officer_step_in"), A.LoadOfficers()]
+
+    _on_awaiting_nik_officer_step_in = _step_in
+    _on_identifying_officer_step_in = _step_in
+    _on_capturing_officer_step_in = _step_in
+    _on_face_capturing_officer_step_in = _step_in
+
+    def _on_loading_officers_officer_step_in(self, ev: A.OfficerStepIn) -> list:
+        return [A.LoadOfficers()]  # on its way to an officer already
 
     def _finish_referred(self, reason: str) -> list:
         if self.s.state == OFFICER_AUTH:
@@ -336,6 +428,8 @@ class VerifyFlow(Flow):
             d.detail["nik_irregular"] = self.s.nik_irregular
         if self.s.identify:
             d.detail["identify"] = bool(self.s.identified)
+        if self.s.stepped_in:
+            d.detail["officer_stepped_in"] = self.s.stepped_in
         return d
 
     def _result_text(self, reason: str) -> tuple[str, str]:
@@ -349,13 +443,14 @@ class VerifyFlow(Flow):
             return [A.LoadRecord(self.s.nik, self.s.programme, self.s.period)]
         if st in (IDENTIFYING, LOADING_GALLERY):
             return [A.LoadGallery()]
-        if st in (OFFICER_AUTH, LOADING_OFFICERS):
+        if st in (OFFICER_AUTH, OFFICER_PIN, LOADING_OFFICERS):
+            if self.s.nik is None:  # stepped in before the NIK
+                return [A.LoadOfficers()]
             return [A.LoadRecord(self.s.nik, self.s.programme, self.s.period)]
         if st == AWAITING_NIK:
             return [A.RequestNik("resume")]
         if st == OFFICER_DECIDING:
-            return [A.RequestOfficerChoice("verify_decision", tuple(OFFICER_REASONS),
-                                           dict(OFFICER_REASONS))]
+            return [self._ask_choice()]
         if st == COMMITTING:
             # Whether the decision reached the disk is unknown: never commit it twice.
             raise ValueError("a flow interrupted while committing is not resumed; start over")
@@ -373,8 +468,15 @@ class VerifyFlow(Flow):
         return self._on_officer_auth_record_loaded(ev)
 
     def _on_officer_auth_officers_loaded(self, ev: A.OfficersLoaded) -> list:
-        self._officers = ev.entries
+        self._officers, self._pins = ev.entries, ev.pins
         return [A.RequestCapture(None, "officer", self.s.officer_tries + 1)]
+
+    def _on_officer_pin_record_loaded(self, ev: A.RecordLoaded) -> list:
+        return self._on_officer_auth_record_loaded(ev)
+
+    def _on_officer_pin_officers_loaded(self, ev: A.OfficersLoaded) -> list:
+        self._officers, self._pins = ev.entries, ev.pins
+        return [self._request_pin("resume")]
 
     def _on_identifying_gallery_loaded(self, ev: A.GalleryLoaded) -> list:
         return self._on_loading_gallery_gallery_loaded(ev)

@@ -21,7 +21,8 @@ Records::
      "entitlements": [{"programme": "PKH", "period": "2025-Q1", "eligible": true,
                        "reason": null}, ...]}       # the person's full new state
     {"type": "recipient", "op": "delete", "nik": ...}
-    {"type": "officer", "op": "upsert", "officer_id": ..., "nik": ..., "name": ..., "active": true}
+    {"type": "officer", "op": "upsert", "officer_id": ..., "nik": ..., "name": ..., "active": true,
+     "pin_hash": "scrypt$n$r$p$salt$hash"}      # pin_hash optional (security/pin.py)
     {"type": "officer", "op": "delete", "officer_id": ...}
 """
 
@@ -42,6 +43,7 @@ from ..security.crypto import (
     sha256_hex,
     verify_signature,
 )
+from ..security.pin import hash_pin, valid_hash
 from ..storage import roster_tables
 
 log = logging.getLogger(__name__)
@@ -216,6 +218,9 @@ def _check_record(r: dict) -> None:
         if r["op"] == "upsert" and not (isinstance(r.get("nik"), str) and len(r["nik"]) == 16
                                         and isinstance(r.get("name"), str)):
             bad("officer needs nik and name")
+        if r["op"] == "upsert" and r.get("pin_hash") is not None and \
+                not valid_hash(r["pin_hash"]):
+            bad("pin_hash is not an scrypt PIN hash the kiosk accepts")
     else:
         bad("type must be recipient or officer")
 
@@ -320,10 +325,12 @@ def _apply_record(conn, r: dict, suffix: str = "") -> None:
     elif r["op"] == "delete":
         conn.execute(f"DELETE FROM {officers} WHERE officer_id = ?", (r["officer_id"],))
     else:
-        conn.execute(f"INSERT INTO {officers} (officer_id, nik, name, active) "
-                     "VALUES (?, ?, ?, ?) ON CONFLICT(officer_id) DO UPDATE SET "
-                     "nik = excluded.nik, name = excluded.name, active = excluded.active",
-                     (r["officer_id"], r["nik"], r["name"], int(r.get("active", True))))
+        conn.execute(f"INSERT INTO {officers} (officer_id, nik, name, active, pin_hash) "
+                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT(officer_id) DO UPDATE SET "
+                     "nik = excluded.nik, name = excluded.name, active = excluded.active, "
+                     "pin_hash = excluded.pin_hash",
+                     (r["officer_id"], r["nik"], r["name"], int(r.get("active", True)),
+                      r.get("pin_hash")))
 
 
 def _rejected(store, exc: RosterRejected, what: str) -> RosterRejected:
@@ -415,3 +422,14 @@ def recipient_record(nik: str, name: str, entitlements: Iterable[tuple], kk: str
                      "reason": rest[0] if rest else None})
     return {"type": "recipient", "op": "upsert", "nik": nik, "name": name, "kk": kk,
             "village": village, "entitlements": ents}
+
+
+def officer_record(officer_id: str, nik: str, name: str, pin: str | None = None,
+                   active: bool = True) -> dict:
+    """Convenience for builders: an officer, with the scrypt hash of their PIN if given
+    (the PIN itself never leaves the hub)."""
+    record = {"type": "officer", "op": "upsert", "officer_id": officer_id, "nik": nik,
+              "name": name, "active": active}
+    if pin is not None:
+        record["pin_hash"] = hash_pin(pin)
+    return record

@@ -34,6 +34,9 @@ class Session:
     faces: object | None = None
     ask_nik: NikAnswer = lambda _req: None
     ask_officer: OfficerAnswer = lambda _req: A.Cancel("officer")
+    # Answers a RequestOfficerPin (OfficerPinEntered or OfficerUseFinger); only the screen
+    # has a PIN keypad.
+    ask_pin: Callable[[A.RequestOfficerPin], object] = lambda _req: A.OfficerUseFinger()
     show: Callable[[object], None] = lambda _action: None
     trace: list = field(default_factory=list)
 
@@ -76,7 +79,8 @@ class Session:
         if isinstance(action, A.LoadOfficers):
             return A.OfficersLoaded(tuple(self.store.gallery(matcher.version,
                                                              officers_only=True)),
-                                    any_officer=bool(self.store.officers()))
+                                    any_officer=bool(self.store.officers()),
+                                    pins=tuple(self.store.officer_pins()))
         if isinstance(action, A.RequestCapture):
             self.show(action)
             try:
@@ -102,6 +106,8 @@ class Session:
             return A.NikEntered(nik) if nik is not None else A.Cancel("person")
         if isinstance(action, A.RequestOfficerChoice):
             return self.ask_officer(action)
+        if isinstance(action, A.RequestOfficerPin):
+            return self.ask_pin(action)
         if isinstance(action, A.Commit):
             try:
                 return self.store.commit(action.decision)

@@ -25,7 +25,8 @@ TABLES = ("recipients", "entitlements", "officers")  # parents before children
 NEXT = "_next"
 OLD = "_old"
 
-# The live tables' definitions (schema.py migration 1), with the name suffix as {s}.
+# The live tables' definitions (schema.py migrations 1 and 3, columns in the same order:
+# a delta copies rows with SELECT *), with the name suffix as {s}.
 _DDL = (
     """CREATE TABLE recipients{s} (
         nik TEXT PRIMARY KEY,
@@ -43,7 +44,8 @@ _DDL = (
         officer_id TEXT PRIMARY KEY,
         nik TEXT NOT NULL UNIQUE,
         name TEXT NOT NULL,
-        active INTEGER NOT NULL DEFAULT 1)""",
+        active INTEGER NOT NULL DEFAULT 1,
+        pin_hash TEXT)""",
 )
 
 # SQLite's default busy handler sleeps at most 100 ms between tries; a longer gap

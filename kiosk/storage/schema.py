@@ -104,4 +104,7 @@ MIGRATIONS: list[list[str]] = [
             changed_at REAL NOT NULL,
             seen_at REAL NOT NULL)""",
     ],
+    [  # 3: officers may sign in with a PIN (salted scrypt hash from the hub's roster)
+        "ALTER TABLE officers ADD COLUMN pin_hash TEXT",
+    ],
 ]

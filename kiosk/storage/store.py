@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from ..clock import Clock
-from ..flows.actions import FingerTemplate, GalleryEntry, SubjectRecord
+from ..flows.actions import FingerTemplate, GalleryEntry, OfficerPin, SubjectRecord
 from ..flows.decisions import ENROLLED, ENROLMENT, REJECTED, Committed, Decision
 from ..roster.eligibility import Entitlement
 from ..security.crypto import b64url_decode, hkdf, keyed_hash
@@ -132,6 +132,13 @@ class KioskStore:
             sql += (" WHERE active = 1 AND officer_id NOT IN (SELECT id FROM "
                     "reporting_revocations WHERE kind = 'officer')")
         return [Officer(a, b, c, bool(d)) for a, b, c, d in self.db.query(sql)]
+
+    def officer_pins(self) -> list[OfficerPin]:
+        """Active officers who have a PIN (the hub's salted hash; never the PIN)."""
+        active = {o.officer_id for o in self.officers()}
+        rows = self.db.query("SELECT officer_id, nik, name, pin_hash FROM officers "
+                             "WHERE pin_hash IS NOT NULL ORDER BY officer_id")
+        return [OfficerPin(*r) for r in rows if r[0] in active]
 
     def officer_by_nik(self, nik: str) -> Officer | None:
         return next((o for o in self.officers() if o.nik == nik), None)
