@@ -25,7 +25,9 @@ from .view import View
 log = logging.getLogger("kiosk.ui")
 
 SIZES = {"800x480": (800, 480), "1280x720": (1280, 720), "720x1280": (720, 1280)}
-FLOW_SCREENS = ("nik", "card", "finger", "face", "wait", "officer_decide", "officer_reason")
+FLOW_SCREENS = ("nik", "card", "finger", "face", "wait", "officer_decide", "officer_reason",
+                "officer_pin")
+PIN_MAX = 8
 
 
 class KioskApp:
@@ -144,8 +146,12 @@ class KioskApp:
             self.press(f"key:{event.unicode}")
         elif v.screen == "nik" and event.key == pygame.K_BACKSPACE:
             self.press("key:del")
+        elif v.screen == "officer_pin" and event.unicode.isdigit():
+            self.press(f"pin:{event.unicode}")
+        elif v.screen == "officer_pin" and event.key == pygame.K_BACKSPACE:
+            self.press("pin:del")
         elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
-            self.press({"nik": "ok", "card": "yes", "idle": "start",
+            self.press({"nik": "ok", "card": "yes", "idle": "start", "officer_pin": "pin_ok",
                         "result": "done", "receipt": "done"}.get(v.screen, ""))
         elif event.key == pygame.K_F12 and v.screen == "idle":
             self.press("tech")
@@ -188,6 +194,29 @@ class KioskApp:
             v.screen = "wait"
         elif bid == "cancel_officer":
             self.driver.cancel(self.token, "officer")
+            v.screen = "wait"
+        elif bid == "step_in":  # an officer takes over; the flow records it
+            self.driver.preempt(self.token, A.OfficerStepIn())
+            v.screen, v.prompt, v.officer_mode = "wait", None, True
+        elif bid == "pin":  # at the officer's sign-in: the PIN keypad instead of the finger
+            self.driver.preempt(self.token, A.OfficerUsePin())
+            v.screen = "wait"
+        elif kind == "pin_officer":
+            v.pin_officer, v.pin_wrong = arg, False
+        elif bid == "pin_more":
+            v.pin_page += 1
+        elif kind == "pin":
+            if arg == "del":
+                v.pin = v.pin[:-1]
+            elif len(v.pin) < PIN_MAX:
+                v.pin += arg
+        elif bid == "pin_ok":
+            if v.pin_officer and len(v.pin) >= 4:
+                self.driver.answer(self.token, A.OfficerPinEntered(v.pin_officer, v.pin))
+                v.pin, v.screen = "", "wait"
+        elif bid == "pin_back":
+            v.pin = ""
+            self.driver.answer(self.token, A.OfficerUseFinger())
             v.screen = "wait"
         elif kind == "choice":
             if v.reasons.get(arg):
@@ -251,9 +280,12 @@ class KioskApp:
         if kind == "prompt":
             v.prompt = payload
             if payload.audience == "officer" or payload.code in ("officer_needed",
-                                                                 "officer_authenticated"):
+                                                                 "officer_authenticated",
+                                                                 "officer_step_in"):
                 v.officer_mode = True
-            if v.screen not in ("nik", "finger", "face"):
+            if payload.code in ("officer_pin_closed", "officer_pin_unavailable"):
+                v.pin_closed = True
+            if v.screen not in ("nik", "finger", "face", "officer_pin"):
                 target = "wait"
         elif kind == "request_nik":
             target = "nik"
@@ -273,6 +305,15 @@ class KioskApp:
             if payload.get("frame") is not None:
                 v.face_frame = to_surface(payload["frame"])
             self._drawn_kinds.pop()  # a preview frame is not a step of the flow
+        elif kind == "request_officer_pin":
+            v.pin_officers, v.pin_tries_left = payload.officers, payload.tries_left
+            v.pin_wrong, v.pin = payload.reason == "pin_wrong", ""
+            if len(payload.officers) == 1:
+                v.pin_officer = payload.officers[0][0]
+            elif v.pin_officer not in {o for o, _ in payload.officers}:
+                v.pin_officer = None
+            v.officer_mode = True
+            target = "officer_pin"
         elif kind == "card":
             v.card = payload
             target = "card"

@@ -34,7 +34,9 @@ class Person:
     note: str = ""
 
 
-OFFICER = Person("3201010101700005", "Eko Prasetyo", 2, (), note="officer (signs in by finger)")
+OFFICER = Person("3201010101700005", "Eko Prasetyo", 2, (),
+                 note="officer (signs in by finger, or with PIN 246810)")
+OFFICER_PIN = "246810"
 PEOPLE = (
     Person("3201015501900001", "Ani Suryani", 1,
            ((PROGRAMME, PERIOD, True), ("BPNT", "2025-06", True)), note="verified by finger"),
@@ -167,7 +169,7 @@ def build(data_dir: Path, make=None, progress=print, matcher=None, face=None) ->
     from ..biometrics.fingerprint.standin import StandInMatcher
     from ..flows import actions as A
     from ..flows.enrol import EnrolConfig, EnrolFlow
-    from ..roster.updates import build_update, import_update, recipient_record
+    from ..roster.updates import build_update, import_update, officer_record, recipient_record
     from ..runtime.session import Session
     from ..security.crypto import Ed25519PrivateKey, public_key_bytes
     from ..security.keys import DataPaths, provision
@@ -179,8 +181,7 @@ def build(data_dir: Path, make=None, progress=print, matcher=None, face=None) ->
     provision(paths, hub_public_key=public_key_bytes(hub))
     people = [*PEOPLE, FACE_PERSON] if face else list(PEOPLE)
     records = [recipient_record(p.nik, p.name, p.entitlements) for p in people]
-    records.append({"type": "officer", "op": "upsert", "officer_id": "OFF-1",
-                    "nik": OFFICER.nik, "name": OFFICER.name, "active": True})
+    records.append(officer_record("OFF-1", OFFICER.nik, OFFICER.name, pin=OFFICER_PIN))
     envelope, chunks = build_update(records, version=1, hub_key=hub,
                                     nik_ref_key=hashlib.sha256(b"demo").digest())
     _save_hub_key(hub, Path(data_dir) / "hub" / "hub_ed25519.key")

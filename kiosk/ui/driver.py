@@ -7,7 +7,10 @@ the screen needs as ``(kind, token, payload)`` messages. Each person's session
 has a token: messages of a session the screen has moved on from are ignored
 there. A cancel that arrives while a capture is running takes effect when the
 capture returns (the capture's answer is then dropped); a commit is never
-interrupted.
+interrupted. An officer's step-in or switch to the PIN keypad (``preempt``) works
+the same way: a running capture is never killed, its answer is dropped when it
+returns, and the event goes to the flow if the flow can take it there (else the
+flow carries on as before).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from ..flows.base import COMMITTING
 
 log = logging.getLogger("kiosk.ui")
 
-WAITING = (A.RequestNik, A.RequestOfficerChoice)
+WAITING = (A.RequestNik, A.RequestOfficerChoice, A.RequestOfficerPin)
+CAPTURES = (A.RequestCapture, A.RequestFaceCapture)
 
 
 class FlowDriver:
@@ -33,6 +37,7 @@ class FlowDriver:
         self.post = post
         self.commands: queue.Queue = queue.Queue()
         self.cancelling = threading.Event()
+        self.preempting = threading.Event()  # an officer's event waits for the sensor
         self.flow = None
         self.token = -1
         self.pending: list = []
@@ -53,6 +58,11 @@ class FlowDriver:
     def cancel(self, token: int, by: str = "person") -> None:
         self.cancelling.set()
         self.commands.put(("cancel", token, by))
+
+    def preempt(self, token: int, event) -> None:
+        """An officer's event that must not wait for the person's captures (step-in, PIN)."""
+        self.preempting.set()
+        self.commands.put(("preempt", token, event))
 
     def stop(self) -> None:
         self.commands.put(("stop", -1, None))
@@ -82,8 +92,11 @@ class FlowDriver:
                 self.commands.task_done()
 
     def _command(self, kind: str, token: int, payload) -> None:
+        if kind == "preempt":
+            self.preempting.clear()
         if kind == "start":
             self.cancelling.clear()
+            self.preempting.clear()
             self.flow, self.token, self.pending, self.timings = payload[0], token, [], []
             self._run(self._step(payload[1]))
             return
@@ -99,6 +112,12 @@ class FlowDriver:
                 self._run(self._step(A.Cancel(payload)))
         elif kind == "confirm":
             self._run([])
+        elif kind == "preempt":
+            if flow.accepts(payload):
+                self.pending = []
+                self._run(self._step(payload))
+            else:
+                self._run([])  # not here (loading, committing): carry on
         else:
             self._run(self._step(payload))
 
@@ -114,6 +133,8 @@ class FlowDriver:
         while self.pending:
             if self.cancelling.is_set():
                 return  # the cancel command, next in the queue, takes over
+            if self.preempting.is_set() and isinstance(self.pending[0], CAPTURES):
+                return  # the officer's event, next in the queue, comes first
             action = self.pending.pop(0)
             if isinstance(action, A.Prompt | A.ShowResult):
                 self._show(action)
@@ -125,6 +146,9 @@ class FlowDriver:
             event = self.session.perform(flow, action)
             self.timings.append((f"perform:{action.kind}", time.perf_counter() - t))
             if self.cancelling.is_set() and flow.state != COMMITTING:
+                return
+            if self.preempting.is_set() and isinstance(action, CAPTURES):
+                self.pending.insert(0, action)  # asked again if the flow refuses the event
                 return
             after = self._step(event)
             if isinstance(action, A.LoadRecord) and event.record.found and not any(

@@ -22,6 +22,9 @@ NAME, NIK = "Ani Suryani", "3201015501900001"
 RECEIPT = ("SR1:" + "7Q5%9O1JX*ZJ6O$0:UE.LP3C6AO5-BQ8O4S2$P8PC5/ZFTH3DDK4.9T9-5W+GN0CR4EXC02"
            "PFX0P6PJ9IPQ1G$79:K7J2OPDO1:6:NI1F.83LQ:1F5EFJ:QV4*LZ+J.8")
 PROGRAMME, PERIOD = "PKH", "2025-Q1"
+OFFICERS = (("OFF-1", "Eko Prasetyo"), ("OFF-2", "Fajar Nugroho"))
+MANY_OFFICERS = (*OFFICERS, ("OFF-3", "Eko Saputra"), ("OFF-4", "Gita Permata"),
+                 ("OFF-5", "Hadi Wijaya"))
 
 
 def _prompt(code: str, finger: int | None = None, audience: str = "person") -> A.Prompt:
@@ -99,6 +102,11 @@ def samples(lang: str, every_result: bool = False) -> list[tuple[str, View]]:
                                                                  audience="officer"),
                                 capture=A.RequestCapture(None, "officer", 1), officer_mode=True,
                                 **base)),
+        ("officer_pin", View(screen="officer_pin", pin_officers=OFFICERS, pin_officer="OFF-1",
+                             pin="1234", officer_mode=True, **base)),
+        ("officer_pin_wrong", View(screen="officer_pin", pin_officers=MANY_OFFICERS,
+                                   pin_wrong=True, pin_tries_left=2, officer_mode=True,
+                                   **base)),
         ("officer_decide", View(screen="officer_decide", choices=tuple(OFFICER_REASONS),
                                 reasons=dict(OFFICER_REASONS), officer_mode=True, **base)),
     ]

@@ -56,8 +56,10 @@ def result_kind(result) -> str:
 
 
 # ---- frame pieces -----------------------------------------------------------------------------
-def bar(c: Canvas, v, title: str, officer: bool = False, lang_button: bool = True) -> int:
-    """The top bar: title (officer mode: orange, with the officer pictogram), language."""
+def bar(c: Canvas, v, title: str, officer: bool = False, lang_button: bool = True,
+        step_in: bool = False) -> int:
+    """The top bar: title (officer mode: orange, with the officer pictogram), language,
+    and (``step_in``, while the person is on their own) the officer's "Petugas" button."""
     h = c.px(T.BAR_H)
     colour = T.ORANGE if officer else T.PANEL
     c.fill(colour, pygame.Rect(0, 0, c.w, h))
@@ -70,6 +72,11 @@ def bar(c: Canvas, v, title: str, officer: bool = False, lang_button: bool = Tru
         r = pygame.Rect(0, 0, c.px(150), c.px(T.MIN_TARGET_PX))
         r.midright = (right, h // 2)
         c.button("lang", v.lang.upper(), r, T.BLUE, icon=icon("globe"))
+        right = r.x - c.px(10)
+    if step_in and not officer:
+        r = pygame.Rect(0, 0, c.px(150), c.px(T.MIN_TARGET_PX))
+        r.midright = (right, h // 2)
+        c.button("step_in", tr(v, "ui.step_in"), r, T.ORANGE, size=T.MIN_TEXT_PX)
         right = r.x - c.px(10)
     lines = c.wrap(title, c.px(32), right - x)
     size = 32 if len(lines) <= 2 else T.MIN_TEXT_PX
@@ -133,7 +140,7 @@ def draw_language(c: Canvas, v) -> None:
 
 def draw_nik(c: Canvas, v) -> None:
     c.fill(T.BG)
-    top = bar(c, v, tr(v, "ui.nik_title"))
+    top = bar(c, v, tr(v, "ui.nik_title"), step_in=True)
     m = c.px(T.MARGIN)
     kw, kh, gap = c.px(110), c.px(70), c.px(8)
     pad_w = 3 * kw + 2 * gap
@@ -167,7 +174,7 @@ def draw_nik(c: Canvas, v) -> None:
 
 def draw_card(c: Canvas, v) -> None:
     c.fill(T.BG)
-    top = bar(c, v, tr(v, "ui.card_title"))
+    top = bar(c, v, tr(v, "ui.card_title"), step_in=True)
     m = c.px(T.MARGIN)
     side = c.px(170)
     c.fill(T.PANEL, pygame.Rect(m, top, side, side), radius=c.px(12))
@@ -187,7 +194,7 @@ def _capture_screen(c: Canvas, v, pict: str, title_key: str) -> None:
     c.fill(T.BG)
     officer = v.officer_mode
     title = tr(v, "ui.officer_banner") if officer else tr(v, title_key)
-    top = bar(c, v, title, officer=officer)
+    top = bar(c, v, title, officer=officer, step_in=True)
     m = c.px(T.MARGIN)
     bottom = c.h - m - c.px(T.BUTTON_H) - m
     side = min(c.px(250), bottom - top)
@@ -225,7 +232,10 @@ def _capture_screen(c: Canvas, v, pict: str, title_key: str) -> None:
         side = min(c.px(160), bottom - r.bottom - m)
         if cap.finger is not None and side >= c.px(90):
             c.hand(pygame.Rect(x, r.bottom + m, side, side), cap.finger)
-    bottom_row(c, [("cancel", tr(v, "ui.cancel"), T.RED, "cross")])
+    buttons = [("cancel", tr(v, "ui.cancel"), T.RED, "cross")]
+    if cap is not None and getattr(cap, "purpose", None) == "officer" and not v.pin_closed:
+        buttons.append(("pin", tr(v, "ui.pin"), T.BLUE, "keypad"))
+    bottom_row(c, buttons)
 
 
 def draw_finger(c: Canvas, v) -> None:
@@ -240,7 +250,7 @@ def draw_wait(c: Canvas, v) -> None:
     c.fill(T.BG)
     officer = v.officer_mode
     top = bar(c, v, tr(v, "ui.officer_banner") if officer else tr(v, "ui.wait"),
-              officer=officer)
+              officer=officer, step_in=True)
     m = c.px(T.MARGIN)
     side = c.px(200)
     c.pictogram("officer" if officer else "wait",
@@ -285,6 +295,59 @@ def draw_officer_reason(c: Canvas, v) -> None:
     for i, (bid, label, colour) in enumerate(slots):
         r = pygame.Rect(m + (i % cols) * (w + gap), top + (i // cols) * (h + gap), w, h)
         c.button(bid, label, r, colour, size=T.MIN_TEXT_PX)
+
+
+def draw_officer_pin(c: Canvas, v) -> None:
+    """The officer's name (picked from a list), then the PIN on a keypad, drawn masked."""
+    c.fill(T.BG)
+    top = bar(c, v, tr(v, "ui.pin_title"), officer=True)
+    m = c.px(T.MARGIN)
+    kw, kh, gap = c.px(110), c.px(70), c.px(8)
+    x0 = c.w - m - (3 * kw + 2 * gap)
+    for i, key in enumerate(KEYS):
+        r = pygame.Rect(x0 + (i % 3) * (kw + gap), top + (i // 3) * (kh + gap), kw, kh)
+        if key == "del":
+            c.button("pin:del", tr(v, "ui.delete"), r, T.GREY, size=T.MIN_TEXT_PX)
+        else:
+            c.button(f"pin:{key}", key, r, T.BLUE, size=T.SIZE_TITLE)
+    left_w = x0 - 2 * m
+    box = pygame.Rect(m, top, left_w, c.px(64))
+    c.fill(T.PANEL, box, radius=c.px(8))
+    c.text(" ".join("*" * len(v.pin)) or "_", (box.centerx, box.y + c.px(14)), 34, T.TEXT,
+           T.PANEL, width=box.w, align="center")
+    c.pictogram("keypad", pygame.Rect(box.x + c.px(6), box.y + c.px(8), c.px(48), c.px(48)),
+                T.DIM_TEXT)
+    hint = tr(v, "ui.pin_wrong", n=v.pin_tries_left) if v.pin_wrong else tr(v, "ui.pin_pick")
+    y = c.text(hint, (m, box.bottom + gap), T.MIN_TEXT_PX, T.TEXT, width=left_w,
+               max_lines=2).bottom + gap
+    h = c.px(T.BUTTON_H)
+    bottom = c.h - m - h - m
+    # The officers, two across, as many rows as fit; a "more" key pages through the rest.
+    cols, bh = 2, c.px(T.MIN_TARGET_PX)
+    bw = (left_w - gap) // cols
+    rows = max(1, (bottom - y + gap) // (bh + gap))
+    officers = list(v.pin_officers)
+    slots = rows * cols
+    per_page = slots if len(officers) <= slots else slots - 1
+    pages = max(1, -(-len(officers) // per_page))
+    page = officers[(v.pin_page % pages) * per_page:][:per_page]
+    def first(oid: str, name: str) -> str:
+        return (name.split() or [oid])[0]
+
+    firsts = [first(*o) for o in officers]
+    items = [(f"pin_officer:{oid}",
+              first(oid, name) if firsts.count(first(oid, name)) == 1 else oid,  # two Ekos
+              T.GREEN if oid == v.pin_officer else T.BLUE) for oid, name in page]
+    if pages > 1:
+        items.append(("pin_more", tr(v, "ui.more"), T.GREY))
+    for i, (bid, label, colour) in enumerate(items):
+        r = pygame.Rect(m + (i % cols) * (bw + gap), y + (i // cols) * (bh + gap), bw, bh)
+        c.button(bid, label, r, colour, size=T.MIN_TEXT_PX)
+    half = (left_w - m) // 2
+    c.button("pin_back", tr(v, "ui.back"), pygame.Rect(m, c.h - m - h, half, h), T.GREY,
+             size=T.MIN_TEXT_PX)
+    c.button("pin_ok", tr(v, "ui.ok"), pygame.Rect(2 * m + half, c.h - m - h, half, h),
+             T.GREEN, size=T.MIN_TEXT_PX)
 
 
 def draw_result(c: Canvas, v) -> None:
@@ -366,7 +429,8 @@ def draw_tech(c: Canvas, v) -> None:
 DRAW = {"idle": draw_idle, "language": draw_language, "nik": draw_nik, "card": draw_card,
         "finger": draw_finger, "face": draw_face, "wait": draw_wait,
         "officer_decide": draw_officer_decide, "officer_reason": draw_officer_reason,
-        "result": draw_result, "receipt": draw_receipt, "tech": draw_tech}
+        "officer_pin": draw_officer_pin, "result": draw_result, "receipt": draw_receipt,
+        "tech": draw_tech}
 
 
 def draw(c: Canvas, v) -> None:
@@ -400,6 +464,8 @@ def speech(v) -> str | None:
         return prompt_text(v.lang, v.prompt) if v.prompt is not None else t("ui.wait")
     if s in ("officer_decide", "officer_reason"):
         return t("ui.officer_say")
+    if s == "officer_pin":  # never the PIN itself
+        return t("ui.pin_wrong", n=v.pin_tries_left) if v.pin_wrong else t("ui.pin_say")
     if s == "result" and v.result is not None:
         return result_text(v.lang, v.result, v.programme, v.period)
     if s == "receipt":

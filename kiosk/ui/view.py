@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SCREENS = ("idle", "language", "nik", "card", "finger", "face", "wait", "officer_decide",
-           "officer_reason", "result", "receipt", "tech")
+           "officer_reason", "officer_pin", "result", "receipt", "tech")
 
 
 @dataclass
@@ -32,6 +32,13 @@ class View:
     phase: float = 0.0  # animation phase in [0, 1)
     volume: float = 0.8
     return_to: str | None = None  # the language screen goes back here
+    pin_officers: tuple = ()  # (officer_id, name) who may sign in with a PIN
+    pin_officer: str | None = None  # the one picked
+    pin: str = ""  # typed so far (drawn masked, never spoken)
+    pin_tries_left: int = 0
+    pin_wrong: bool = False  # the last PIN was wrong
+    pin_closed: bool = False  # too many wrong PINs: the PIN key is gone for this session
+    pin_page: int = 0  # officers are shown a page at a time
 
     def wipe(self) -> None:
         """Forget the person: nothing of theirs stays on the screen."""
