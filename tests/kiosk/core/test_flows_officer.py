@@ -281,3 +281,42 @@ def test_pin_hash_travels_in_the_signed_roster_into_the_event(store, hub, monkey
     assert event["officer"]["auth"] == "pin" and event["officer"]["officer_id"] == "OFF-1"
     assert event["ladder"][-1] == {"rung": "officer", "status": "used", "reason": "approve"}
     assert {"p": "officer", "f": None, "r": "pin_match"} in event["attempts"]
+
+
+
+def test_a_kiosk_from_before_pins_migrates_and_takes_a_large_update(paths, hub, monkeypatch):
+    """Schema 2 (no pin_hash) -> 3: the officers keep their rows, and a large delta (shadow
+    tables built from a copy of the live ones, SELECT *) lines up with the new column."""
+    import sqlite3
+
+    from core_fixtures import roster_records
+
+    from kiosk.roster import updates
+    from kiosk.roster.updates import import_update
+    from kiosk.storage.schema import MIGRATIONS
+    from kiosk.storage.store import KioskStore
+
+    paths.db.unlink(missing_ok=True)
+    paths.db.parent.mkdir(parents=True, exist_ok=True)
+    old = sqlite3.connect(paths.db)
+    for statement in MIGRATIONS[0] + MIGRATIONS[1]:
+        old.execute(statement)
+    old.execute("PRAGMA user_version = 2")
+    old.commit()
+    old.close()
+    store = KioskStore.open(paths)
+    try:
+        envelope, chunks = hub.update(roster_records(), 1)
+        import_update(store, envelope, chunks, hub.public)
+        assert store.officer_pins() == [] and len(store.officers()) == 2
+        monkeypatch.setattr(updates, "IN_PLACE_MAX", 0)
+        envelope, chunks = hub.update([officer_record("OFF-2", FAJAR, "Fajar Nugroho",
+                                                      pin=FAJAR_PIN)], 2, kind="delta",
+                                      base_version=1)
+        import_update(store, envelope, chunks, hub.public)
+        (pin,) = store.officer_pins()
+        assert pin.officer_id == "OFF-2" and check_pin(FAJAR_PIN, pin.pin_hash)
+        assert {o.officer_id for o in store.officers()} == {"OFF-1", "OFF-2"}
+        assert store.db.query("PRAGMA user_version")[0][0] == len(MIGRATIONS) == 3
+    finally:
+        store.close()
