@@ -83,3 +83,21 @@ def test_officer_steps_in_mid_capture_and_signs_in_with_pin(journey):
     officer = [a["r"] for a in event["attempts"] if a["p"] == "officer"]
     assert officer == ["pin_wrong", "pin_match"]  # the dropped captures are not attempts
     assert gate.entered == ["recipient", "officer"]
+
+
+def test_officer_steps_in_at_the_nik_screen_and_can_only_refer(journey):
+    journey.start("en")
+    journey.type_nik(BUDI[:5])  # the person cannot go on
+    journey.tap("step_in")
+    journey.wait_for("officer_decide", limit=60)  # Eko's finger signs him in
+    choices = [t.id for t in journey.app.canvas.targets if t.id.startswith("choice:")]
+    assert choices == ["choice:refer"]  # no NIK checked: no approval
+    journey.tap("choice:refer")
+    journey.tap("reason:needs_review")
+    journey.wait_for("result")
+    result = journey.view.result
+    assert (result.outcome, result.reason) == ("referred", "officer_referred")
+    event = journey.app.store.event(result.event_id)
+    assert event["ladder"] == [{"rung": "officer", "status": "used", "reason": "stepped_in"}]
+    assert event["officer"]["auth"] == "fingerprint"
+    assert event["detail"]["officer_stepped_in"] == "awaiting_nik"
