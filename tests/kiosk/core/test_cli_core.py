@@ -161,7 +161,9 @@ def test_cli_enrols_and_verifies_with_the_real_matcher(capsys, tmp_path, finger_
     people = {int(line.split("--sim-identity ")[1].split(":")[0]):
               line.split("NIK ")[1].split()[0]
               for line in out.splitlines() if "NIK" in line}
-    officer = out.split("= --sim-officer-identity ")[1].split(")")[0]
+    import re
+
+    officer = re.search(r"--sim-officer-identity (\d+)", out).group(1)
     code, out, _ = run(capsys, "roster", "import", demo / "roster.jsonl", "--hub-key",
                        demo / "hub_ed25519.pub", *d)
     assert code == 0, out
