@@ -54,7 +54,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "password": Key(int, 0, minimum=0),
     },
     "camera": {
-        "backend": Key(str, "auto", choices=("auto", "picamera2", "opencv", "sim")),
+        "backend": Key(str, "auto", choices=("auto", "picamera2", "opencv", "sim", "none")),
+        "device": Key(str, None),
+        "source": Key(str, None),
     },
     "kiosk": {
         "programme": Key(str, None),

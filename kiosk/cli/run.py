@@ -11,6 +11,7 @@ pings the watchdog from the screen loop, so a hung screen is restarted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 
 from .common import EXIT_OK, EXIT_USAGE, CliError
@@ -104,20 +105,70 @@ def cmd_run(args) -> int:
             raise CliError(f"no period of {programme} in the roster", EXIT_USAGE)
         paths = paths_of(args, conf)
         config = VerifyConfig(match_attempts=args.attempts)
+        face_matcher, camera, camera_label = _face(conf.section("camera"))
         with connect(link_args) as sensor, reporting(paths, broker, village or "", hub=False,
-                                                     link=_link(hub)) as reporter:
+                                                     link=_link(hub)) as reporter, \
+                contextlib.ExitStack() as stack:
+            if camera is not None:
+                stack.callback(camera.close)
             where = f"R30x on {link_args.port}"
             session = Session(store, SensorFingers(sensor))  # reports sensor health
-            probe = StatusProbe(paths, sensor=where, camera="not used yet",
+            probe = StatusProbe(paths, sensor=where, camera=camera_label,
                                 model=matcher.version, reporter=reporter, clock=store.clock,
                                 health=store.health, reporter_service=reporter is None)
-            app = KioskApp(session, lambda: VerifyFlow(matcher, config),
+            app = KioskApp(session, lambda: VerifyFlow(matcher, config,
+                                                       face_matcher=face_matcher),
                            programme=programme, period=period,
                            attempts=config.match_attempts + config.quality_attempts - 1,
                            voice=voice, status=probe, size=size,
                            fullscreen=not args.windowed)
+            if camera is not None:
+                session.faces = _live_faces(app, camera, face_matcher)
             _loop(app, f"{programme} {period}")
     return EXIT_OK
+
+
+def _face(camera_conf: dict):
+    """(face matcher, open camera, label) for the face rung, or (None, None, why not):
+    a kiosk without a camera or the face models still runs, on fingers and the officer."""
+    if camera_conf["backend"] == "none":
+        return None, None, "none ([camera] backend = none): face rung off"
+    from firmware_bridge.camera import open_camera
+    from firmware_bridge.camera.errors import CameraError
+
+    from ..biometrics.runtime import ModelError
+
+    try:
+        from ..biometrics.face.matcher import load_face_matcher
+
+        face_matcher = load_face_matcher()
+    except (ModelError, ImportError) as exc:
+        print(f"face rung off: the face models do not load ({exc})", flush=True)
+        return None, None, "face models missing: face rung off"
+    options = {k: camera_conf[k] for k in ("device", "source") if camera_conf[k]}
+    try:
+        camera = open_camera(camera_conf["backend"], **options)
+    except CameraError as exc:
+        print(f"face rung off: {exc}", flush=True)
+        return None, None, f"not working ({exc}): face rung off"
+    return face_matcher, camera, f"{camera.backend}: face rung on"
+
+
+def _live_faces(app, camera, face_matcher):
+    """The face rung's captures from the camera, shown on the screen (preview, the
+    challenge, the flash colour the screen paints for the skin-reflection check)."""
+    from ..biometrics.face.liveness import LivenessAnalyser
+    from ..runtime.capture import LiveFaces
+    from ..ui.camera import ScreenFeed
+
+    def grab(_t, _prompt, _colour):
+        return camera.read().image
+
+    def post(kind, payload):
+        app.driver.post(kind, app.driver.token, payload)
+
+    return LiveFaces(ScreenFeed(grab, post), LivenessAnalyser(detector=face_matcher.detector),
+                     face_matcher)
 
 
 def _loop(app, what: str) -> None:

@@ -9,12 +9,16 @@ the sensor failed) with a reason code the flow records. A face source
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from firmware_bridge.errors import BridgeError
 from firmware_bridge.r30x.errors import NoFinger, SensorError
+
+log = logging.getLogger(__name__)
 
 
 class NoCapture(Exception):
@@ -173,7 +177,11 @@ class LiveFaces:
             return image
 
         seed = self.seed if self.seed is not None else secrets.randbits(32)
-        verdict = drive(LivenessSession(seed=seed), self.analyser, grab, fps=self.fps)
+        try:
+            verdict = drive(LivenessSession(seed=seed), self.analyser, grab, fps=self.fps)
+        except BridgeError as exc:  # the camera stopped answering: a device fault, not a face
+            log.warning("face capture: %s", exc)
+            return FaceCaptured(None, False, failure="camera_error")
         self.last_same_person_score = None
         if not verdict.live:
             return FaceCaptured(None, False, liveness_reason=verdict.reason)

@@ -154,3 +154,65 @@ def test_hung_kiosk_is_restarted_by_the_watchdog(village, tmp_path):
             if proc.poll() is None:
                 proc.kill()
             sock.close()
+
+
+def _camera_conf(**kw):
+    return {"backend": "auto", "device": None, "source": None, **kw}
+
+
+def test_face_rung_off_without_camera_or_models(tmp_path, monkeypatch, capsys):
+    from kiosk.biometrics.runtime import ModelError
+    from kiosk.cli import run
+
+    assert run._face(_camera_conf(backend="none"))[:2] == (None, None)
+
+    def no_models():
+        raise ModelError("face model file missing")
+
+    monkeypatch.setattr("kiosk.biometrics.face.matcher.load_face_matcher", no_models)
+    matcher, camera, label = run._face(_camera_conf(backend="sim", source=str(tmp_path)))
+    assert (matcher, camera) == (None, None) and "face rung off" in label
+    assert "face models do not load" in capsys.readouterr().out
+
+
+def test_face_rung_on_with_a_working_camera(tmp_path, capsys):
+    import numpy as np
+    from PIL import Image
+
+    from kiosk.cli import run
+
+    Image.fromarray(np.full((240, 320, 3), 128, np.uint8)).save(tmp_path / "frame.png")
+    try:
+        matcher, camera, label = run._face(_camera_conf(backend="sim",
+                                                        source=str(tmp_path / "frame.png")))
+    except ImportError:
+        import pytest
+
+        pytest.skip("face extra not installed")
+    if matcher is None:
+        import pytest
+
+        pytest.skip(f"face models not installed: {label}")
+    try:
+        assert label == "sim: face rung on" and camera.read().image.shape == (240, 320, 3)
+    finally:
+        camera.close()
+    # A camera that is configured but cannot open: the kiosk runs on, face rung off.
+    matcher, camera, label = run._face(_camera_conf(backend="sim",
+                                                    source=str(tmp_path / "missing.png")))
+    assert camera is None and "face rung off" in label
+
+
+def test_camera_failing_mid_session_is_a_capture_failure_not_a_crash():
+    from firmware_bridge.camera.errors import CameraError
+    from kiosk.runtime.capture import LiveFaces
+
+    def grab(_t, _prompt, _colour):
+        raise CameraError("camera unplugged")
+
+    class Analyser:
+        def analyse(self, *_a, **_k):
+            raise AssertionError("never reached")
+
+    captured = LiveFaces(grab, Analyser(), matcher=None, seed=1).capture("recipient", 1)
+    assert captured.template is None and captured.failure == "camera_error"
