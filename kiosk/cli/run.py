@@ -138,19 +138,21 @@ def _face(camera_conf: dict):
 
     from ..biometrics.runtime import ModelError
 
-    try:
-        from ..biometrics.face.matcher import load_face_matcher
-
-        face_matcher = load_face_matcher()
-    except (ModelError, ImportError) as exc:
-        print(f"face rung off: the face models do not load ({exc})", flush=True)
-        return None, None, "face models missing: face rung off"
+    # The camera first: where there is none (the usual failure) the models need not load.
     options = {k: camera_conf[k] for k in ("device", "source") if camera_conf[k]}
     try:
         camera = open_camera(camera_conf["backend"], **options)
     except CameraError as exc:
         print(f"face rung off: {exc}", flush=True)
         return None, None, f"not working ({exc}): face rung off"
+    try:
+        from ..biometrics.face.matcher import load_face_matcher
+
+        face_matcher = load_face_matcher()
+    except (ModelError, ImportError) as exc:
+        camera.close()
+        print(f"face rung off: the face models do not load ({exc})", flush=True)
+        return None, None, "face models missing: face rung off"
     return face_matcher, camera, f"{camera.backend}: face rung on"
 
 

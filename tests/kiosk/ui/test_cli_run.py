@@ -108,7 +108,7 @@ def test_hung_kiosk_is_restarted_by_the_watchdog(village, tmp_path):
     from hw_sim.sensor.simulator import SensorSimulator
 
     shutil.copytree(village, tmp_path / "data")
-    (tmp_path / "kiosk.toml").write_text('[kiosk]\nprogramme = "PKH"\n')
+    (tmp_path / "kiosk.toml").write_text('[kiosk]\nprogramme = "PKH"\n[camera]\nbackend = "none"\n')
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(str(tmp_path / "notify"))
     watchdog_s = 1.0
@@ -123,16 +123,16 @@ def test_hung_kiosk_is_restarted_by_the_watchdog(village, tmp_path):
              str(tmp_path / "data"), "--windowed", "--mute", "--matcher", "standin"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
-    def supervise(proc, until):
-        """Messages until ``until`` is true of the last one, or the watchdog fires."""
-        last_ping = None
+    def supervise(proc, until, running=False):
+        """Messages until ``until`` is true of the last one, or the watchdog fires (once
+        the kiosk is ``running``: before READY, start-up may take its time)."""
         while True:
-            sock.settimeout(watchdog_s if last_ping else 60)
+            sock.settimeout(watchdog_s if running else 60)
             try:
                 message = sock.recv(4096).decode()
             except TimeoutError:
                 return "watchdog"  # no ping for the whole period: systemd would kill now
-            last_ping = time.monotonic()
+            running = True
             if until(message):
                 return message
 
@@ -143,7 +143,9 @@ def test_hung_kiosk_is_restarted_by_the_watchdog(village, tmp_path):
             assert "PKH" in ready  # the programme came from [kiosk] programme
             assert supervise(proc, lambda m: m == "WATCHDOG=1") == "WATCHDOG=1"
             proc.send_signal(signal.SIGSTOP)  # the kiosk hangs
-            assert supervise(proc, lambda m: False) == "watchdog"
+            frozen = time.monotonic()
+            assert supervise(proc, lambda m: False, running=True) == "watchdog"
+            assert time.monotonic() - frozen < 10 * watchdog_s
             proc.kill()
             proc.wait(10)
             proc = start(sim.url)  # Restart=always
@@ -170,7 +172,12 @@ def test_face_rung_off_without_camera_or_models(tmp_path, monkeypatch, capsys):
         raise ModelError("face model file missing")
 
     monkeypatch.setattr("kiosk.biometrics.face.matcher.load_face_matcher", no_models)
-    matcher, camera, label = run._face(_camera_conf(backend="sim", source=str(tmp_path)))
+    import numpy as np
+    from PIL import Image
+
+    Image.fromarray(np.full((240, 320, 3), 128, np.uint8)).save(tmp_path / "frame.png")
+    matcher, camera, label = run._face(_camera_conf(backend="sim",
+                                                    source=str(tmp_path / "frame.png")))
     assert (matcher, camera) == (None, None) and "face rung off" in label
     assert "face models do not load" in capsys.readouterr().out
 
