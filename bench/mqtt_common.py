@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from hw_sim.hub.broker import PrivateBroker
 from kiosk.security.crypto import Ed25519PrivateKey, b64url, public_key_bytes
 from kiosk.security.keys import DataPaths, provision
 from kiosk.storage.store import KioskStore
@@ -16,44 +16,12 @@ from kiosk.storage.store import KioskStore
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Mosquitto:
-    """A private broker on a free port (persistence off), restartable on the same port."""
+class Mosquitto(PrivateBroker):
+    """The benchmarks' broker: large packets and deep queues allowed."""
 
     def __init__(self, folder: Path):
-        self.folder = folder
-        self.port = free_port()
-        conf = [f"listener {self.port} 127.0.0.1", "allow_anonymous true", "persistence false",
-                "max_packet_size 8388608", "max_inflight_messages 1000",
-                "max_queued_messages 100000", "log_dest none"]
-        if os.geteuid() == 0:
-            conf.insert(0, "user root")
-        self.conf = folder / "mosquitto.conf"
-        self.conf.write_text("\n".join(conf) + "\n")
-        self.url = f"mqtt://127.0.0.1:{self.port}"
-        self.proc = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(["mosquitto", "-c", str(self.conf)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(200):
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("mosquitto did not start")
-
-    def stop(self) -> None:
-        if self.proc:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
+        super().__init__(folder, ("max_packet_size 8388608", "max_inflight_messages 1000",
+                                  "max_queued_messages 100000"))
 
 
 def make_kiosk(folder: Path, hub_key: Ed25519PrivateKey, events: int = 0) -> DataPaths:

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from hw_sim.hub.broker import PrivateBroker
 
 from . import behaviour as bh
 from . import population as pop
@@ -42,48 +42,6 @@ class Truth:
     nik_key: bytes = b""
     seconds: float = 0.0
     masters_built: int = 0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Broker:
-    """A private Mosquitto on a free port, so a run never meets another's traffic."""
-
-    def __init__(self, folder: Path):
-        self.port = free_port()
-        conf = [f"listener {self.port} 127.0.0.1", "allow_anonymous true",
-                "persistence false", "log_dest none"]
-        if os.geteuid() == 0:
-            conf.insert(0, "user root")
-        self.conf = folder / "mosquitto.conf"
-        self.conf.write_text("\n".join(conf) + "\n")
-        self.url = f"mqtt://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen | None = None
-
-    def __enter__(self) -> Broker:
-        try:
-            self.proc = subprocess.Popen(["mosquitto", "-c", str(self.conf)],
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        except FileNotFoundError:
-            raise RuntimeError("mosquitto is not installed (apt install mosquitto)") from None
-        for _ in range(200):
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        self.__exit__()
-        raise RuntimeError("mosquitto did not start")
-
-    def __exit__(self, *exc) -> None:
-        if self.proc:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
 
 
 def roster_records(people: list[pop.Person], periods: list[str]) -> list[dict]:
@@ -191,7 +149,7 @@ def run_village(people: int, periods: int, seed: int, work: Path, cache: Path | 
     matcher = load_matcher()
     kiosk = Kiosk(store, bank, matcher)
     stop = threading.Event()
-    with Broker(work) as broker:
+    with PrivateBroker(work) as broker:
         hub = HubService(hub_store, hub_key, broker.url, village=VILLAGE_CODE).start()
         outbox, rep_store = Outbox(paths.db), KioskStore.open(paths)
         reporter = Reporter(ReporterConfig(broker.url, VILLAGE_CODE, ack_timeout_s=5.0,
