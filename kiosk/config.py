@@ -81,8 +81,7 @@ class Config:
 
 
 def defaults() -> Config:
-    return Config(None, {s: {k: spec.default for k, spec in keys.items()}
-                         for s, keys in SCHEMA.items()})
+    return Config(None, check({}))
 
 
 def locate(path: str | Path | None = None) -> Path | None:
@@ -112,20 +111,22 @@ def load(path: str | Path | None = None) -> Config:
     return Config(source, check(raw, str(source)))
 
 
-def check(raw: dict, where: str = "config") -> dict[str, dict[str, Any]]:
-    """Defaults overlaid with ``raw``; every unknown or wrong value is an error."""
-    values = defaults().values
+def check(raw: dict, where: str = "config",
+          schema: dict[str, dict[str, Key]] = SCHEMA) -> dict[str, dict[str, Any]]:
+    """Defaults overlaid with ``raw``; every unknown or wrong value is an error. Other TOML
+    files (the provisioning request) pass their own ``schema``."""
+    values = {s: {k: spec.default for k, spec in keys.items()} for s, keys in schema.items()}
     for section, table in raw.items():
-        if section not in SCHEMA:
+        if section not in schema:
             raise ConfigError(f"{where}: unknown section [{section}] "
-                              f"(known: {', '.join(SCHEMA)})")
+                              f"(known: {', '.join(schema)})")
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: {section} must be a [{section}] table")
         for key, value in table.items():
-            spec = SCHEMA[section].get(key)
+            spec = schema[section].get(key)
             if spec is None:
                 raise ConfigError(f"{where}: unknown key {key!r} in [{section}] "
-                                  f"(known: {', '.join(SCHEMA[section])})")
+                                  f"(known: {', '.join(schema[section])})")
             values[section][key] = _checked(f"{where}: [{section}] {key}", value, spec)
     return values
 
@@ -133,9 +134,9 @@ def check(raw: dict, where: str = "config") -> dict[str, dict[str, Any]]:
 def _checked(name: str, value: Any, spec: Key) -> Any:
     kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
     # TOML booleans are ints to Python; a boolean is never a number here.
-    if isinstance(value, bool) or not isinstance(value, kinds):
-        want = " or ".join({str: "a quoted string", int: "a whole number",
-                            float: "a number"}[k] for k in kinds)
+    if isinstance(value, bool) != (bool in kinds) or not isinstance(value, kinds):
+        want = " or ".join({str: "a quoted string", int: "a whole number", float: "a number",
+                            bool: "true or false", list: "a list"}[k] for k in kinds)
         raise ConfigError(f"{name} must be {want} (got {value!r})")
     if spec.choices is not None and value not in spec.choices:
         raise ConfigError(f"{name} must be one of {', '.join(map(str, spec.choices))} "

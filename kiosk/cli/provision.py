@@ -70,7 +70,14 @@ def interactive_request(base: Path) -> dict:
 
 
 def cmd_provision(args) -> int:
-    from ..ops.provision import Layout, ProvisionError, check_tls, load_request, parse_request
+    from ..ops.provision import (
+        Layout,
+        ProvisionError,
+        check_tls,
+        load_request,
+        parse_request,
+        provision_device,
+    )
 
     try:
         if args.file:
@@ -92,7 +99,8 @@ def cmd_provision(args) -> int:
     layout = Layout(Path(args.root).resolve())
     with _sensor(args) as sensor_url:
         try:
-            outcome = _provision(req, layout, sensor_url, args.skip_sensor)
+            outcome = provision_device(req, layout, sensor_url=sensor_url,
+                                       skip_sensor=args.skip_sensor)
         except ProvisionError as exc:
             raise CliError(str(exc)) from None
     enrolled = [] if args.skip_sensor else _enrol_officers(req, layout, args, sims)
@@ -110,12 +118,6 @@ def cmd_provision(args) -> int:
               f"{'enrolled' if code == 0 else 'not enrolled: run kiosk enroll --nik ' + nik}")
     ok = outcome.ok and all(code == 0 for _, code in enrolled)
     return EXIT_OK if ok else EXIT_FAILURE
-
-
-def _provision(req, layout, sensor_url, skip_sensor):
-    from ..ops.provision import provision_device
-
-    return provision_device(req, layout, sensor_url=sensor_url, skip_sensor=skip_sensor)
 
 
 def _owner(args) -> str | None:

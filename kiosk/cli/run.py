@@ -61,7 +61,7 @@ def cmd_run(args) -> int:
     from pathlib import Path
 
     from ..flows.verify import VerifyConfig, VerifyFlow
-    from ..runtime.capture import SensorFingers
+    from ..runtime.capture import LiveFaces, SensorFingers
     from ..runtime.session import Session
     from ..ui.app import KioskApp
     from ..ui.kiosk import StatusProbe, reporting
@@ -123,7 +123,11 @@ def cmd_run(args) -> int:
                            voice=voice, status=probe, size=size,
                            fullscreen=not args.windowed)
             if camera is not None:
-                session.faces = _live_faces(app, camera, face_matcher)
+                from ..ui.camera import on_screen
+
+                session.faces = LiveFaces.for_matcher(
+                    on_screen(app, lambda _t, _prompt, _colour: camera.read().image),
+                    face_matcher)
             _loop(app, f"{programme} {period}")
     return EXIT_OK
 
@@ -154,23 +158,6 @@ def _face(camera_conf: dict):
         print(f"face rung off: the face models do not load ({exc})", flush=True)
         return None, None, "face models missing: face rung off"
     return face_matcher, camera, f"{camera.backend}: face rung on"
-
-
-def _live_faces(app, camera, face_matcher):
-    """The face rung's captures from the camera, shown on the screen (preview, the
-    challenge, the flash colour the screen paints for the skin-reflection check)."""
-    from ..biometrics.face.liveness import LivenessAnalyser
-    from ..runtime.capture import LiveFaces
-    from ..ui.camera import ScreenFeed
-
-    def grab(_t, _prompt, _colour):
-        return camera.read().image
-
-    def post(kind, payload):
-        app.driver.post(kind, app.driver.token, payload)
-
-    return LiveFaces(ScreenFeed(grab, post), LivenessAnalyser(detector=face_matcher.detector),
-                     face_matcher)
 
 
 def _loop(app, what: str) -> None:

@@ -41,6 +41,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..config import SCHEMA, ConfigError, Key, check
 from ..security.crypto import b64url, b64url_decode
 
 ETC = Path("etc/sidik")
@@ -71,42 +72,30 @@ class Request:
     officers: list[str] = field(default_factory=list)
 
 
-_KNOWN = {
-    "device": {"village"},
-    "hub": {"broker", "hub_key", "hub_key_file", "ca", "cert", "key", "csr", "username",
-            "password_file"},
-    "sensor": {"port", "baud", "password", "new_password"},
-    "roster": {"file"},
-    "kiosk": {"programme"},
-    "officers": {"enrol"},
+# The request file's keys (checked by kiosk/config.py's machinery, like the config itself).
+_REQUEST = {
+    "device": {"village": Key(str, None)},
+    "hub": {k: Key(str, None) for k in ("broker", "hub_key", "hub_key_file", "ca", "cert",
+                                         "key", "username", "password_file")}
+    | {"csr": Key(bool, False)},
+    "sensor": {"port": Key(str, None), "baud": SCHEMA["sensor"]["baud"],
+               "password": Key(int, 0, minimum=0), "new_password": Key(int, None, minimum=0)},
+    "roster": {"file": Key(str, None)},
+    "kiosk": {"programme": Key(str, None)},
+    "officers": {"enrol": Key(list, [])},
 }
-
-
-def _get(raw: dict, section: str, key: str, kind: type, where: str, required=False):
-    value = raw.get(section, {}).get(key)
-    if value is None:
-        if required:
-            raise ProvisionError(f"{where}: [{section}] {key} is required")
-        return None
-    if isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
-        want = {str: "text", int: "a whole number", bool: "true or false", list: "a list"}
-        raise ProvisionError(f"{where}: [{section}] {key} must be {want[kind]} "
-                             f"(got {value!r})")
-    return value
 
 
 def parse_request(raw: dict, base: Path, where: str = "request") -> Request:
     """Check a request (as parsed TOML); relative paths are taken from ``base``."""
-    for section, table in raw.items():
-        if section not in _KNOWN or not isinstance(table, dict):
-            raise ProvisionError(f"{where}: unknown section [{section}] "
-                                 f"(known: {', '.join(_KNOWN)})")
-        for key in table:
-            if key not in _KNOWN[section]:
-                raise ProvisionError(f"{where}: unknown key {key!r} in [{section}]")
+    try:
+        values = check(raw, where, _REQUEST)
+    except ConfigError as exc:
+        raise ProvisionError(str(exc)) from None
+    hub, sensor = values["hub"], values["sensor"]
 
     def path(section, key):
-        value = _get(raw, section, key, str, where)
+        value = values[section][key]
         if value is None:
             return None
         p = (base / value).resolve()
@@ -114,11 +103,13 @@ def parse_request(raw: dict, base: Path, where: str = "request") -> Request:
             raise ProvisionError(f"{where}: [{section}] {key}: file {p} not found")
         return p
 
-    village = _get(raw, "device", "village", str, where, required=True)
+    village = values["device"]["village"]
+    if village is None:
+        raise ProvisionError(f"{where}: [device] village is required")
     if not (village.isdigit() and len(village) == 10):
         raise ProvisionError(f"{where}: [device] village must be the 10-digit village code "
                              f"(kode desa, e.g. 3201012001), not {village!r}")
-    hub_key_text = _get(raw, "hub", "hub_key", str, where)
+    hub_key_text = hub["hub_key"]
     hub_key_file = path("hub", "hub_key_file")
     if hub_key_file is not None:
         hub_key_text = hub_key_file.read_text().strip()
@@ -133,10 +124,9 @@ def parse_request(raw: dict, base: Path, where: str = "request") -> Request:
         raise ProvisionError(f"{where}: [hub] hub_key is not a base64url Ed25519 public key "
                              "(32 bytes)") from None
     req = Request(village=village, hub_key=hub_key,
-                  broker=_get(raw, "hub", "broker", str, where),
+                  broker=hub["broker"],
                   ca=path("hub", "ca"), cert=path("hub", "cert"), key=path("hub", "key"),
-                  csr=bool(_get(raw, "hub", "csr", bool, where)),
-                  username=_get(raw, "hub", "username", str, where))
+                  csr=hub["csr"], username=hub["username"])
     if req.broker and not req.broker.startswith(("mqtt://", "mqtts://")):
         raise ProvisionError(f"{where}: [hub] broker must look like mqtts://host:port")
     if (req.cert is None) != (req.key is None):
@@ -148,17 +138,15 @@ def parse_request(raw: dict, base: Path, where: str = "request") -> Request:
     password_file = path("hub", "password_file")
     if password_file is not None:
         req.password = password_file.read_text().splitlines()[0].strip()
-    req.sensor_port = _get(raw, "sensor", "port", str, where)
-    req.sensor_baud = _get(raw, "sensor", "baud", int, where) or 57600
-    req.sensor_password = _get(raw, "sensor", "password", int, where) or 0
-    req.sensor_new_password = _get(raw, "sensor", "new_password", int, where)
+    req.sensor_port, req.sensor_baud = sensor["port"], sensor["baud"]
+    req.sensor_password, req.sensor_new_password = sensor["password"], sensor["new_password"]
     for name in ("sensor_password", "sensor_new_password"):
         value = getattr(req, name)
         if value is not None and not 0 <= value <= 0xFFFFFFFF:
             raise ProvisionError(f"{where}: [sensor] {name[7:]} must be 0..4294967295")
     req.roster = path("roster", "file")
-    req.programme = _get(raw, "kiosk", "programme", str, where)
-    officers = _get(raw, "officers", "enrol", list, where) or []
+    req.programme = values["kiosk"]["programme"]
+    officers = values["officers"]["enrol"]
     from ..roster.nik import InvalidNik, validate_nik
 
     for nik in officers:

@@ -293,7 +293,8 @@ def app_self_test(release: Path) -> None:
     done = subprocess.run([str(release / "venv/bin/python"), "-m", "kiosk.ops.selftest"],
                           capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
-        raise RuntimeError((done.stdout + done.stderr).strip().splitlines()[-1:] or "failed")
+        lines = (done.stdout + done.stderr).strip().splitlines()
+        raise RuntimeError(lines[-1] if lines else f"exit status {done.returncode}")
 
 
 def systemd_restart(units=("sidik-kiosk.service",), settle_s: float = 20.0) -> bool:

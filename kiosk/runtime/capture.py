@@ -163,6 +163,13 @@ class LiveFaces:
         self.same_person = same_person
         self.last_same_person_score: float | None = None  # for benches and logs
 
+    @classmethod
+    def for_matcher(cls, grab: Callable, matcher, **kw) -> LiveFaces:
+        """With the liveness analyser on the face matcher's own detector."""
+        from ..biometrics.face.liveness import LivenessAnalyser
+
+        return cls(grab, LivenessAnalyser(detector=matcher.detector), matcher, **kw)
+
     def capture(self, purpose: str, attempt: int):
         import secrets
 

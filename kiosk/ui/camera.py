@@ -25,6 +25,16 @@ class ScreenFeed:
         return frame
 
 
+def on_screen(app, grab: Callable) -> ScreenFeed:
+    """``grab`` whose frames, challenge and flash colour show on ``app``'s screen (posted
+    through its driver, tagged with the current person's session)."""
+
+    def post(kind, payload):
+        app.driver.post(kind, app.driver.token, payload)
+
+    return ScreenFeed(grab, post)
+
+
 def to_surface(frame):
     """An RGB uint8 frame (height, width, 3) as a pygame Surface."""
     import numpy as np

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..runtime.capture import Hand, NoCapture, SimulatedFingers
+from ..runtime.capture import Hand, LiveFaces, NoCapture, SimulatedFingers
 
 log = logging.getLogger("kiosk.ui.demo")
 
@@ -152,13 +152,6 @@ def face_camera(still: np.ndarray, face_matcher, seed: int = 0):
     return grab
 
 
-def live_faces(grab, face_matcher):
-    from ..biometrics.face.liveness import LivenessAnalyser
-    from ..runtime.capture import LiveFaces
-
-    return LiveFaces(grab, LivenessAnalyser(detector=face_matcher.detector), face_matcher)
-
-
 def build(data_dir: Path, make=None, progress=print, matcher=None, face=None) -> None:
     """Provision ``data_dir``, import the signed demo roster, enrol the officer and the
     demo recipients (through the real enrolment flow on the simulated sensor). ``face``:
@@ -201,7 +194,8 @@ def build(data_dir: Path, make=None, progress=print, matcher=None, face=None) ->
                 face_matcher = None
                 if face and person is FACE_PERSON:
                     face_matcher = face[0]
-                    session.faces = live_faces(face_camera(face[1], face_matcher), face_matcher)
+                    session.faces = LiveFaces.for_matcher(face_camera(face[1], face_matcher),
+                                                          face_matcher)
                 flow = EnrolFlow(matcher, config, face_matcher=face_matcher)
                 result = session.run(flow, A.Start(person.nik))
                 if result.outcome != "enrolled":

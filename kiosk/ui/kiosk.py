@@ -176,13 +176,11 @@ def demo_kiosk(data_dir: Path, *, matcher=None, make=None, pace: bool = False,
                            timeout_s=timeout_s)
             app.fingers, app.sim, app.store = fingers, sim, store
             if face:
-                from .camera import ScreenFeed
-
-                def post(kind, payload):
-                    app.driver.post(kind, app.driver.token, payload)
+                from ..runtime.capture import LiveFaces
+                from .camera import on_screen
 
                 grab = demo_world.face_camera(face[1], face_matcher)
-                session.faces = demo_world.live_faces(ScreenFeed(grab, post), face_matcher)
+                session.faces = LiveFaces.for_matcher(on_screen(app, grab), face_matcher)
             holder["app"] = app
             try:
                 yield app
