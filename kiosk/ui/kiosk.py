@@ -121,9 +121,11 @@ def reporting(paths, broker: str | None, village: str = "3201012001", hub: bool 
 def demo_kiosk(data_dir: Path, *, matcher=None, make=None, pace: bool = False,
                broker: str | None = "auto", voice=None, size=(800, 480),
                fullscreen: bool = False, config=None, clock=None, timeout_s: float = 45.0,
-               progress=print, sensor_wait: float = 1.0, face=None) -> Iterator:
+               progress=print, sensor_wait: float = 1.0, face=None,
+               face_seed: int | None = None) -> Iterator:
     """The whole kiosk on the simulators; yields the :class:`KioskApp`. ``face``: (face
-    matcher, photo) turns the face rung on, with a live person made from the photo."""
+    matcher, photo) turns the face rung on, with a live person made from the photo;
+    ``face_seed`` fixes its liveness challenges (tests; by default each session draws)."""
     import time
 
     from firmware_bridge.r30x.driver import R30xSensor
@@ -180,7 +182,8 @@ def demo_kiosk(data_dir: Path, *, matcher=None, make=None, pace: bool = False,
                 from .camera import on_screen
 
                 grab = demo_world.face_camera(face[1], face_matcher)
-                session.faces = LiveFaces.for_matcher(on_screen(app, grab), face_matcher)
+                session.faces = LiveFaces.for_matcher(on_screen(app, grab), face_matcher,
+                                                      seed=face_seed)
             holder["app"] = app
             try:
                 yield app
