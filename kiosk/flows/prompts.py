@@ -70,6 +70,13 @@ PROMPTS: dict[str, tuple[str, str]] = {
     "officer_pin_unavailable": ("Belum ada petugas dengan PIN di perangkat ini. Petugas: "
                                 "masuk dengan sidik jari.",
                                 "no officer has a PIN on this kiosk; use the finger"),
+    "officer_strong_mismatch": (
+        "Petugas: {captures} rekaman sidik jari yang terbaca baik dari {fingers} jari semuanya "
+        "jauh di bawah ambang; kemungkinan besar ini orang lain. Persetujuan di kiosk tidak "
+        "tersedia: tolak, atau rujuk ke kantor desa dengan KK dan KTP.",
+        "officer: {captures} good captures of {fingers} fingers all scored far below the "
+        "threshold, strong evidence of someone else; no approval at the kiosk: deny, or refer "
+        "to the village office with KK and KTP"),
     "officer_step_in": ("Petugas mengambil alih. Petugas: masuk dengan sidik jari atau PIN.",
                         "an officer stepped in; officer authentication needed"),
     "officer_authenticated": ("Petugas {officer} dikenali.", "officer {officer} authenticated"),

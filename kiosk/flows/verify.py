@@ -59,6 +59,15 @@ class VerifyConfig:
     officer_attempts: int = 4  # officer sign-in captures
     face_attempts: int = 1  # live face captures that did not match (or had no usable face)
     pin_attempts: int = 3  # wrong officer PINs, then only the finger signs an officer in
+    # Strong evidence of someone else: at least ``mismatch_captures`` good captures (quality
+    # >= ``mismatch_quality``) of at least ``mismatch_fingers`` enrolled fingers, and every
+    # usable capture below ``mismatch_ratio`` x the verify threshold. The officer is told so
+    # and may deny or refer (to the village office, with KK and KTP), not approve at the
+    # kiosk. 0 captures: never.
+    mismatch_captures: int = 3
+    mismatch_fingers: int = 2
+    mismatch_quality: float = 0.5
+    mismatch_ratio: float = 0.6
 
 
 @dataclass
@@ -319,10 +328,32 @@ class VerifyFlow(Flow):
 
     def _options(self) -> dict:
         """What the officer may decide: without a checked, eligible record (stepped in
-        before the NIK was known) only a referral; approving never skips eligibility."""
+        before the NIK was known) only a referral; approving never skips eligibility; with
+        strong evidence that someone else is at the sensor, no approval at the kiosk."""
         if self.s.eligibility is None:
             return {"refer": OFFICER_REASONS["refer"]}
+        if self.strong_mismatch() is not None:
+            return {k: v for k, v in OFFICER_REASONS.items() if k != "approve"}
         return dict(OFFICER_REASONS)
+
+    def strong_mismatch(self) -> dict | None:
+        """The evidence that the fingers read well and are someone else's (VerifyConfig's
+        ``mismatch_*``), or None. Pure: computed from the attempts recorded so far."""
+        c = self.config
+        if c.mismatch_captures <= 0:
+            return None
+        scored = [a for a in self.s.attempts
+                  if a["purpose"] == "recipient" and a["score"] is not None]
+        limit = c.mismatch_ratio * self.matcher.verify_threshold
+        if not scored or any(a["score"] >= limit for a in scored):
+            return None
+        good = [a for a in scored if (a["quality"] or 0.0) >= c.mismatch_quality]
+        fingers = sorted({a["finger"] for a in good})
+        if len(good) < c.mismatch_captures or len(fingers) < c.mismatch_fingers:
+            return None
+        return {"captures": len(good), "fingers": fingers,
+                "best_score": round(max(a["score"] for a in scored), 4),
+                "below": round(limit, 4)}
 
     def _ask_choice(self) -> A.RequestOfficerChoice:
         options = self._options()
@@ -330,8 +361,13 @@ class VerifyFlow(Flow):
 
     def _officer_signed_in(self, entry) -> list:
         self.s.state = OFFICER_DECIDING
-        return [self._say("officer_authenticated", "officer", officer=entry.officer_id),
-                self._ask_choice()]
+        said = [self._say("officer_authenticated", "officer", officer=entry.officer_id)]
+        evidence = self.strong_mismatch() if self.s.eligibility is not None else None
+        if evidence is not None:
+            said.append(self._say("officer_strong_mismatch", "officer",
+                                  captures=evidence["captures"],
+                                  fingers=len(evidence["fingers"])))
+        return [*said, self._ask_choice()]
 
     def _on_officer_deciding_officer_choice(self, ev: A.OfficerChoice) -> list:
         options = self._options()
@@ -430,6 +466,10 @@ class VerifyFlow(Flow):
             d.detail["identify"] = bool(self.s.identified)
         if self.s.stepped_in:
             d.detail["officer_stepped_in"] = self.s.stepped_in
+        if self.s.officer and self.s.eligibility is not None:
+            evidence = self.strong_mismatch()
+            if evidence is not None:  # the officer was not offered approval
+                d.detail["strong_mismatch"] = evidence
         return d
 
     def _result_text(self, reason: str) -> tuple[str, str]:

@@ -46,6 +46,10 @@ TEXTS: dict[str, str] = {
     "prompt.officer_pin_closed": "Too many wrong PINs. Officer: sign in with your finger.",
     "prompt.officer_pin_unavailable": "No officer has a PIN on this kiosk. Officer: use your "
                                       "finger.",
+    "prompt.officer_strong_mismatch": "Officer: {captures} good readings of {fingers} fingers "
+                                      "all scored far below the threshold, most likely someone "
+                                      "else. No approval at the kiosk: deny, or refer to the "
+                                      "village office with KK and KTP.",
     "prompt.officer_step_in": "An officer is taking over. Officer: sign in with your finger "
                               "or PIN.",
     "ui.officer_banner": "OFFICER MODE",
