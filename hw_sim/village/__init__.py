@@ -22,7 +22,7 @@ def default_cache() -> Path:
 
 def run(people: int, periods: int, seed: int, out: Path | None, cache: Path | None,
         workers: int = 1, quick: bool = False, command: str = "", log=lambda _m: None,
-        records: Path | None = None) -> dict:
+        records: Path | None = None, impostor_attempts: int = 0) -> dict:
     """Simulate, compute the report; write Markdown and plots to ``out`` when given, and
     the hub's events with the ground truth to ``records`` (to recompute the report)."""
     from . import report as rp
@@ -30,7 +30,8 @@ def run(people: int, periods: int, seed: int, out: Path | None, cache: Path | No
 
     with tempfile.TemporaryDirectory(prefix="sidik-village-") as work:
         events, truth = run_village(people, periods, seed, Path(work), cache, workers,
-                                    every_kind=quick, log=log)
+                                    every_kind=quick, log=log,
+                                    impostor_attempts=impostor_attempts)
     if records is not None:
         save_records(Path(records), events, truth, command)
     r = rp.compute(events, truth)

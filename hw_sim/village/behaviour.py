@@ -5,7 +5,10 @@ checks the KTP and approves, unless the person came without it (referred,
 ``documents_missing``). Shown an impostor, the officer compares the KTP photo with the
 face in front of them and denies most of the time; a relative carries the family's KK
 and often resembles the owner, so they slip through more often than a stranger. Some
-impostors walk away once the fingerprint has failed and an officer is called.
+impostors walk away once the fingerprint has failed and an officer is called. When the
+kiosk withholds approval (the fingers read well and are plainly someone else's), the
+officer refers to the village office instead: a genuine person and an impostor who would
+have misled the officer alike.
 """
 
 from __future__ import annotations
@@ -75,9 +78,12 @@ class Officer:
             return OfficerChoice("skip", None, None)
         if req.question != "verify_decision":
             return Cancel("officer")
+        may_approve = "approve" in req.choices  # not when the fingers say someone else
         if self.kind == "genuine":
             if self.rng.random() < NO_KTP:
                 return OfficerChoice("refer", "documents_missing", "simulated: no KTP")
+            if not may_approve:
+                return OfficerChoice("refer", "needs_review", "simulated: to the village office")
             p = self.person
             if p.no_usable_print or "worn" in p.conditions.values():
                 reason = "worn_fingerprints"
@@ -90,5 +96,7 @@ class Officer:
             return Cancel("person")
         if self.rng.random() < DENY[self.kind]:
             return OfficerChoice("deny", "impostor_suspected", "simulated: KTP photo differs")
+        if not may_approve:  # the officer who would have been misled can only refer
+            return OfficerChoice("refer", "needs_review", "simulated: to the village office")
         reason = "identity_confirmed_kk" if self.kind == "relative" else "identity_confirmed_ktp"
         return OfficerChoice("approve", reason, "simulated: officer misled")

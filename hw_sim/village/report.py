@@ -70,8 +70,12 @@ def upper_bound(k: int, n: int, confidence: float = 0.95) -> float:
         return 1.0
     alpha = 1 - confidence
 
-    def cdf(p: float) -> float:  # P(X <= k)
-        return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1))
+    def cdf(p: float) -> float:  # P(X <= k), in logs (the binomials overflow a float)
+        if p <= 0.0:
+            return 1.0
+        lp, lq = math.log(p), math.log1p(-p)
+        return sum(math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+                            + i * lp + (n - i) * lq) for i in range(k + 1))
 
     lo, hi = k / n, 1.0
     for _ in range(60):
@@ -137,9 +141,13 @@ def compute(events: list[dict], truth) -> dict:
     impostors: list[tuple[dict, dict]] = []
     inel: list[tuple[dict, dict]] = []
     walk_ins: list[tuple[dict, dict]] = []
+    campaign: list[tuple[dict, dict]] = []
     for v in truth.visits:
         e = by_id.get(v["event_id"])
         if e is None:
+            continue
+        if v.get("campaign"):
+            campaign.append((v, e))
             continue
         {"genuine": genuine, "ineligible": inel, "walk_in": walk_ins}.get(
             v["kind"], impostors).append((v, e))
@@ -169,27 +177,25 @@ def compute(events: list[dict], truth) -> dict:
     exclusion = _rate(len(refused), n_gen)
     hardest_rate = _rate(hardest[1].get("refused", 0), sum(hardest[1].values()))
 
-    imp_by_kind = {}
-    for kind in ("relative", "stranger"):
-        rows = [(v, e) for v, e in impostors if v["kind"] == kind]
-        acc = [(v, e) for v, e in rows if e["decision"] == "accepted"]
-        imp_by_kind[kind] = {
-            "attempts": len(rows), "accepted": len(acc),
-            "accepted_by": dict(Counter("officer (misled)" if e["reason"] == "officer_approved"
-                                        else f"{e.get('modality')} false match"
-                                        for _, e in acc)),
-            "outcomes": dict(Counter(f"{e['decision']}:{e['reason']}" for _, e in rows))}
+    imp_by_kind = by_kind(impostors)
     n_imp = len(impostors)
     k_imp = sum(1 for _, e in impostors if e["decision"] == "accepted")
     k_bio = sum(1 for _, e in impostors
                 if e["decision"] == "accepted" and e["reason"] != "officer_approved")
     reached_biometrics = sum(1 for _, e in impostors if e.get("attempts"))
 
-    captures = {"genuine": capture_stats(e for _, e in genuine),
-                "impostor": capture_stats(e for _, e in impostors)}
+    camp = campaign_figures(campaign, truth) if campaign else None
+    from kiosk.flows.verify import VerifyConfig
+
+    thresholds = [e["threshold"] for e in events
+                  if e.get("modality") == "fingerprint" and e.get("threshold")]
+    far = VerifyConfig().mismatch_ratio * max(thresholds) if thresholds else None
+    captures = {"genuine": capture_stats((e for _, e in genuine), far),
+                "impostor": capture_stats((e for _, e in impostors + campaign), far),
+                "far_below": far}
     times = sorted(visit_seconds(e) for _, e in genuine)
     officer_n = sum(1 for _, e in genuine + impostors if (e.get("officer") or {}).get("reason"))
-    visits_n = len(truth.visits)
+    visits_n = len(truth.visits) - len(campaign)
     attempts_hist = Counter(sum(1 for a in e.get("attempts") or [] if a["p"] == "recipient")
                             for _, e in genuine)
     enrol_out = defaultdict(Counter)
@@ -209,6 +215,8 @@ def compute(events: list[dict], truth) -> dict:
         "enrolment": {g: dict(c) for g, c in sorted(enrol_out.items())},
         "genuine": {"visits": n_gen, "categories": dict(cats), "per_period": per_period,
                     "by_condition": by_condition, "by_age": by_age,
+                    "approval_withheld": sum(
+                        1 for _, e in genuine if (e.get("detail") or {}).get("strong_mismatch")),
                     "exclusion": exclusion, "hardest_group": hardest[0],
                     "hardest_rate": hardest_rate,
                     "refused": [{"group": people[v["person"]].group,
@@ -238,27 +246,108 @@ def compute(events: list[dict], truth) -> dict:
                         officer_n, len(people) * max(1, len(truth.periods)))},
         "attempts_hist": dict(sorted(attempts_hist.items())),
         "captures": captures,
+        "campaign": camp,
         "targets": {
             "exclusion_overall": exclusion <= EXCLUSION_TARGET,
             "exclusion_hardest_group": hardest_rate <= HARDEST_GROUP_TARGET,
-            "inclusion": upper_bound(k_imp, n_imp) <= INCLUSION_TARGET},
+            **({"inclusion_biometric": camp["biometric"]["upper95"] <= INCLUSION_TARGET}
+               if camp else {}),
+            "inclusion": (camp["upper95"] if camp
+                          else upper_bound(k_imp, n_imp)) <= INCLUSION_TARGET},
         "run": {"seconds": truth.seconds, "masters_built": truth.masters_built},
     }
 
 
-def capture_stats(events) -> dict:
+def accepted_by(e: dict) -> str:
+    return ("officer (misled)" if e["reason"] == "officer_approved"
+            else f"{e.get('modality')} false match")
+
+
+def by_kind(rows: list[tuple[dict, dict]]) -> dict:
+    out = {}
+    for kind in ("relative", "stranger"):
+        mine = [(v, e) for v, e in rows if v["kind"] == kind]
+        acc = [(v, e) for v, e in mine if e["decision"] == "accepted"]
+        out[kind] = {
+            "attempts": len(mine), "accepted": len(acc),
+            "accepted_by": dict(Counter(accepted_by(e) for _, e in acc)),
+            "outcomes": dict(Counter(f"{e['decision']}:{e['reason']}" for _, e in mine))}
+    return out
+
+
+def campaign_figures(rows: list[tuple[dict, dict]], truth) -> dict:
+    """The impostor campaign (campaign.py), from the hub's events: accepted by a biometric
+    rung and by the officer, each with its exact 95 % upper bound over all attempts."""
+    n = len(rows)
+    accepted = [e for _, e in rows if e["decision"] == "accepted"]
+    officer = sum(1 for e in accepted if e["reason"] == "officer_approved")
+    biometric = len(accepted) - officer
+    scores = [a["s"] for _, e in rows for a in e.get("attempts") or []
+              if a["p"] == "recipient" and a.get("s") is not None]
+    at_officer = [e for _, e in rows
+                  if any(r["rung"] == "officer" for r in e.get("ladder") or [])]
+    decided = [e for e in at_officer if (e.get("officer") or {}).get("reason")]
+    gated = [e for e in decided if (e.get("detail") or {}).get("strong_mismatch")]
+    open_ = [e for e in decided if not (e.get("detail") or {}).get("strong_mismatch")]
+    officer_ok = [e for e in accepted if e["reason"] == "officer_approved"]
+
+    from kiosk.flows.verify import VerifyConfig
+
+    cfg = VerifyConfig()
+
+    def why_open(e: dict) -> str:
+        """Why approval stayed open for this attempt (VerifyConfig.mismatch_*)."""
+        sc = [a for a in e.get("attempts") or [] if a["p"] == "recipient"
+              and a.get("s") is not None]
+        if not sc:
+            return "no usable capture"
+        good = [a for a in sc if (a.get("q") or 0) >= cfg.mismatch_quality]
+        if len(good) < cfg.mismatch_captures or len({a["f"] for a in good}) < cfg.mismatch_fingers:
+            return "too few good captures"
+        return "a capture near the threshold"
+
+    return {
+        "attempts": n, "accepted": len(accepted), "rate": _rate(len(accepted), n),
+        "upper95": upper_bound(len(accepted), n),
+        "biometric": {"accepted": biometric, "rate": _rate(biometric, n),
+                      "upper95": upper_bound(biometric, n),
+                      "by": dict(Counter(e.get("modality") for e in accepted
+                                         if e["reason"] != "officer_approved"))},
+        "officer": {"accepted": officer, "rate": _rate(officer, n),
+                    "upper95": upper_bound(officer, n),
+                    "reached": len(at_officer), "decided": len(decided),
+                    "approval_withheld": len(gated), "approval_open": len(open_),
+                    "open_because": dict(Counter(why_open(e) for e in open_)),
+                    "accepted_because_open": dict(Counter(why_open(e) for e in officer_ok))},
+        "comparisons": len(scores), "comparisons_matched": sum(
+            1 for _, e in rows for a in e.get("attempts") or []
+            if a["p"] == "recipient" and a["r"] == "match"),
+        "comparison_upper95": upper_bound(0, len(scores)) if scores else 1.0,
+        "max_score": max(scores, default=0.0),
+        "captures": capture_stats(e for _, e in rows),
+        "by_kind": by_kind(rows),
+        "bookkeeping": dict(truth.campaign),
+    }
+
+
+def capture_stats(events, far_below: float | None = None) -> dict:
     """Per finger capture of the person at the kiosk: results, and the rate of usable
     captures that did not match (for genuine people: the matcher's FNMR per attempt,
-    plus the wrong fingers they put down) or did (for impostors: false matches)."""
+    plus the wrong fingers they put down) or did (for impostors: false matches), and that
+    scored below ``far_below`` (the officer gate's bound)."""
     results: Counter = Counter()
+    below = 0
     for e in events:
         for a in e.get("attempts") or []:
             if a["p"] == "recipient":
                 results[a["r"].split(":")[0]] += 1
+                if far_below is not None and a.get("s") is not None and a["s"] < far_below:
+                    below += 1
     usable = results["match"] + results["no_match"]
     return {"results": dict(sorted(results.items())), "captures": sum(results.values()),
             "usable": usable, "match_rate": _rate(results["match"], usable),
-            "no_match_rate": _rate(results["no_match"], usable)}
+            "no_match_rate": _rate(results["no_match"], usable),
+            "far_below_rate": _rate(below, usable)}
 
 
 def _quantile(xs: list[float], q: float) -> float:
@@ -274,7 +363,12 @@ def summary_line(r: dict) -> str:
             f"{r['visits']} visits; genuine refused {g['exclusion']:.2%} "
             f"(hardest {g['hardest_group']} {g['hardest_rate']:.1%}); impostors accepted "
             f"{i['accepted']}/{i['attempts']} (95% bound {i['upper95']:.2%}); officer "
-            f"{r['officer']['per_100_visits']:.1f}/100 visits; median "
+            f"{r['officer']['per_100_visits']:.1f}/100 visits; "
+            + (f"impostor campaign: {c['attempts']} attempts, {c['biometric']['accepted']} "
+               f"accepted by a biometric (95% bound {c['biometric']['upper95']:.4%}), "
+               f"{c['officer']['accepted']} by the officer; "
+               if (c := r.get("campaign")) else "")
+            + "median "
             f"{r['time']['median_s']:.0f} s; books {'ok' if r['books']['ok'] else 'WRONG'}; "
             f"targets {'met' if met else 'missed'}")
 
@@ -283,4 +377,8 @@ def figures(r: dict) -> dict:
     """The report's figures without run-dependent noise (for the determinism check)."""
     out = {k: v for k, v in r.items() if k != "run"}
     out["books"] = {k: v for k, v in r["books"].items()}
+    if r.get("campaign"):
+        out["campaign"] = {**r["campaign"], "bookkeeping": {
+            k: v for k, v in r["campaign"]["bookkeeping"].items()
+            if k not in ("seconds", "ms_per_attempt")}}
     return out

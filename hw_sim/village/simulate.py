@@ -22,6 +22,7 @@ from pathlib import Path
 from hw_sim.hub.broker import PrivateBroker
 
 from . import behaviour as bh
+from . import campaign
 from . import population as pop
 
 PROGRAMME = "PKH"
@@ -42,6 +43,8 @@ class Truth:
     nik_key: bytes = b""
     seconds: float = 0.0
     masters_built: int = 0
+    campaign_periods: list[str] = field(default_factory=list)  # the impostor campaign's rounds
+    campaign: dict = field(default_factory=dict)  # its bookkeeping (campaign.run)
 
 
 def roster_records(people: list[pop.Person], periods: list[str]) -> list[dict]:
@@ -106,8 +109,10 @@ class Kiosk:
 
 def run_village(people: int, periods: int, seed: int, work: Path, cache: Path | None,
                 workers: int = 1, every_kind: bool = False,
-                log: Callable[[str], None] = lambda _m: None) -> tuple:
-    """Run the village; returns (hub events as dicts in seq order, Truth)."""
+                log: Callable[[str], None] = lambda _m: None,
+                impostor_attempts: int = 0) -> tuple:
+    """Run the village, then ``impostor_attempts`` attempts of the impostor campaign
+    (campaign.py); returns (hub events as dicts in seq order, Truth)."""
     from hw_sim.hub.hub import HubService
     from hw_sim.hub.store import HubStore
     from kiosk.biometrics.fingerprint import load_matcher
@@ -129,6 +134,8 @@ def run_village(people: int, periods: int, seed: int, work: Path, cache: Path | 
     village = pop.draw_village(people, seed, every_kind)
     names = pop.period_names(periods)
     truth = Truth(village.people, names)
+    truth.campaign_periods = campaign.campaign_periods(
+        impostor_attempts, sum(1 for p in village.people if not p.ineligible))
     bank = ImpressionBank(cache)
     log(f"growing fingerprint masters ({workers} worker(s); cached in {bank.dir})")
     bank.prebuild(_fingers_needed(village), workers)
@@ -139,7 +146,8 @@ def run_village(people: int, periods: int, seed: int, work: Path, cache: Path | 
     provision(paths, hub_public_key=public_key_bytes(hub_key))
     clock = FixedClock()
     store = KioskStore.open(paths, clock=clock)
-    envelope, chunks = build_update(roster_records(village.people, names), version=1,
+    envelope, chunks = build_update(roster_records(village.people,
+                                                   names + truth.campaign_periods), version=1,
                                     hub_key=hub_key, nik_ref_key=nik_key)
     import_update(store, envelope, chunks, hub_key.public_key())
     identity = load_identity(paths)
@@ -185,7 +193,13 @@ def run_village(people: int, periods: int, seed: int, work: Path, cache: Path | 
                         "person": v.person, "presenter": v.presenter,
                         "presenter_person": v.presenter_person, "outcome": result.outcome,
                         "reason": result.reason})
+            if impostor_attempts:
+                # CI size: strangers from the village only (their masters are grown).
+                truth.campaign = campaign.run(
+                    kiosk, village, truth, clock, impostor_attempts, seed, PROGRAMME, log,
+                    outsiders=0 if every_kind else pop.STRANGER_POOL)
             seq = store.db.query("SELECT max(seq) FROM events")[0][0]
+            log(f"waiting for the hub to book {seq} events")
             if not hub.wait_booked(identity.device_id, seq, timeout=60 + seq / 20):
                 raise RuntimeError(f"the hub booked fewer than the kiosk's {seq} events")
         finally:

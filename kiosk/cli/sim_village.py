@@ -29,6 +29,10 @@ def register(group) -> None:
                    help="processes growing fingerprint masters")
     p.add_argument("--records", default=None,
                    help="also save the hub's events and the ground truth here (.json.gz)")
+    p.add_argument("--impostor-attempts", type=int, default=0, metavar="N",
+                   help="after the periods, N impostor attempts against the enrolled village "
+                   "(relatives and strangers, impressions reused, each presenter-person pair "
+                   "once) to bound the inclusion error; 30,000 bound 0.01 %%")
     p.add_argument("--report-from", default=None, metavar="RECORDS",
                    help="no simulation: compute the report again from saved --records")
     p.set_defaults(func=cmd_village)
@@ -58,14 +62,19 @@ def cmd_village(args) -> int:
     if people < 2 or periods < 1 or args.workers < 1:
         raise CliError("--people must be at least 2, --periods and --workers at least 1",
                        EXIT_USAGE)
+    if args.impostor_attempts < 0:
+        raise CliError("--impostor-attempts must be 0 or more", EXIT_USAGE)
     t0 = time.monotonic()
     command = (f"kiosk sim village --people {people} --periods {periods} --seed {args.seed}"
-               + (" --quick" if args.quick else ""))
+               + (" --quick" if args.quick else "")
+               + (f" --impostor-attempts {args.impostor_attempts}"
+                  if args.impostor_attempts else ""))
     try:
         r = run(people, periods, args.seed, Path(args.out),
                 Path(args.cache) if args.cache else default_cache(), args.workers,
                 quick=args.quick, command=command,
                 records=Path(args.records) if args.records else None,
+                impostor_attempts=args.impostor_attempts,
                 log=lambda m: print(f"[{time.monotonic() - t0:6.1f} s] {m}", file=sys.stderr,
                                     flush=True))
     except RuntimeError as exc:

@@ -27,8 +27,11 @@ def masters(request, tmp_path_factory):
 def quick(masters, tmp_path_factory):
     out = tmp_path_factory.mktemp("village")
     return run(QUICK_PEOPLE, 1, 5, out, masters, workers=2, quick=True,
-               command="kiosk sim village --quick --seed 5",
-               records=out / "records.json.gz"), out
+               command=f"kiosk sim village --quick --seed 5 --impostor-attempts {CAMPAIGN}",
+               records=out / "records.json.gz", impostor_attempts=CAMPAIGN), out
+
+
+CAMPAIGN = 12  # impostor campaign attempts in quick mode
 
 
 @needs_broker
@@ -41,8 +44,8 @@ def test_quick_mode_end_to_end_through_mqtt_and_the_hub(quick):
     assert books["hub_counts"]["roster_applied:-:-"] == 1
     enrolments = sum(n for k, n in books["hub_counts"].items() if k.startswith("enrolment:"))
     assert enrolments == 1 + sum(sum(c.values()) for c in r["enrolment"].values())
-    assert r["visits"] == sum(n for k, n in books["hub_counts"].items()
-                              if k.startswith("verification:"))
+    assert r["visits"] + r["campaign"]["attempts"] == sum(
+        n for k, n in books["hub_counts"].items() if k.startswith("verification:"))
     # Quick mode has every kind of visit: genuine, ineligible, walk-in, relative, stranger.
     assert r["genuine"]["visits"] > 0 and r["ineligible"]["visits"] >= 1
     assert r["walk_ins"]["visits"] >= 1
@@ -56,6 +59,29 @@ def test_quick_mode_end_to_end_through_mqtt_and_the_hub(quick):
     for png in ("outcomes_by_group.png", "attempts.png", "time_per_person.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads((out / "figures.json").read_text())["books"]["ok"]
+
+
+@needs_broker
+def test_impostor_campaign_booked_at_the_hub(quick):
+    r, out = quick
+    c = r["campaign"]
+    k = c["bookkeeping"]
+    # Every attempt run is booked at the hub (the report counts the hub's events) and the
+    # village's own figures leave them out.
+    assert c["attempts"] == k["attempts"] == CAMPAIGN
+    verifications = sum(n for key, n in r["books"]["hub_counts"].items()
+                        if key.startswith("verification:"))
+    assert verifications == r["visits"] + CAMPAIGN
+    assert sum(x["attempts"] for x in c["by_kind"].values()) == CAMPAIGN
+    assert c["accepted"] == c["biometric"]["accepted"] + c["officer"]["accepted"]
+    # Distinct (presenter, claimed person) and (impression, claimed person) pairs; every
+    # attempt reached the fingers (a round is a period: no double-claim guard).
+    assert k["pairs_distinct"] and k["impression_pairs"] == c["captures"]["captures"]
+    assert k["rounds"] >= 2 and k["outsiders"] == 0
+    assert c["comparisons"] > 0 and "already_claimed" not in str(c["by_kind"])
+    assert c["officer"]["approval_withheld"] + c["officer"]["approval_open"] == (
+        c["officer"]["decided"])
+    assert "## Impostor campaign" in (out / "README.md").read_text()
 
 
 @needs_broker
@@ -82,7 +108,8 @@ def test_hub_counts_equal_kiosk_counts(quick):
 @needs_broker
 def test_same_seed_same_figures(quick, masters, tmp_path):
     r, _ = quick
-    again = run(QUICK_PEOPLE, 1, 5, None, masters, workers=1, quick=True)
+    again = run(QUICK_PEOPLE, 1, 5, None, masters, workers=1, quick=True,
+                impostor_attempts=CAMPAIGN)
     assert rp.figures(again) == rp.figures(r)
 
 
@@ -153,6 +180,52 @@ def test_cli_refuses_a_village_of_one(capsys):
     assert main(["sim", "village", "--people", "1"]) == 2
     err = capsys.readouterr().err
     assert "--people" in err and "Traceback" not in err
+    assert main(["sim", "village", "--impostor-attempts", "-5"]) == 2
+    err = capsys.readouterr().err
+    assert "--impostor-attempts" in err and "Traceback" not in err
+
+
+def test_campaign_schedule_pairs_are_distinct_and_seeded():
+    from hw_sim.village import campaign
+
+    village = pop.draw_village(30, 2)
+    plan = campaign.schedule(village, 500, 2)
+    assert plan == campaign.schedule(village, 500, 2)
+    assert len(plan) == 500
+    assert len({(a["presenter"], a["person"]) for a in plan}) == 500
+    eligible = {p.index for p in village.people if not p.ineligible}
+    by_index = {p.identity: p for p in village.people}
+    for a in plan:
+        assert a["person"] in eligible and a["presenter"] != village.people[a["person"]].identity
+        presenter = by_index.get(a["presenter"])
+        same_household = (presenter is not None
+                          and presenter.household == village.people[a["person"]].household)
+        assert same_household == (a["kind"] == "relative")
+    # A round claims each NIK at most once.
+    rounds = {}
+    for a in plan:
+        assert a["person"] not in rounds.setdefault(a["period"], set())
+        rounds[a["period"]].add(a["person"])
+    assert len(rounds) == len(campaign.campaign_periods(500, len(eligible)))
+
+
+def test_memo_matcher_is_the_matcher_computed_once_per_image(masters):
+    from hw_sim.village.bank import ImpressionBank
+    from hw_sim.village.campaign import MemoMatcher
+    from kiosk.biometrics.fingerprint import load_matcher
+    from kiosk.biometrics.fingerprint.interface import NoUsableFingerprint
+
+    matcher, bank = load_matcher(), ImpressionBank(masters)
+    memo = MemoMatcher(matcher)
+    image = bank(pop.IDENTITY_BASE, 1, "normal", 3)
+    assert memo.extract(image) == memo.extract(image.copy()) == matcher.extract(image)
+    assert memo.quality(image) == matcher.quality(image) and memo.distinct_images == 1
+    assert memo.verify_threshold == matcher.verify_threshold
+    assert memo.version == matcher.version
+    faint = bank(pop.IDENTITY_BASE, 1, "faint", 0)
+    for _ in range(2):
+        with pytest.raises(NoUsableFingerprint):
+            memo.extract(faint)
 
 
 def test_no_usable_print_is_refused_by_the_quality_gate(masters):
