@@ -63,7 +63,12 @@ def decode(maps: np.ndarray, shape: tuple[int, int], heat_threshold: float = HEA
     # where it cuts the finger, are full of false endings.
     core = _mean3(seg.astype(np.float32), edge=False) > 0.99
     heat = maps[..., 1]
-    peaks = (heat >= _max3(heat)) & (heat > heat_threshold) & core
+    # The int8 model's heat map has a few dozen levels, so neighbouring cells tie and a plain
+    # ">= its neighbours" test keeps both: duplicate minutiae a cell apart. Ties go to the cell
+    # whose neighbourhood is hotter (the plateau's centre), then to the first in raster order.
+    key = (heat.astype(np.float64) + 1e-3 * _mean3(heat)
+           - 1e-9 * np.arange(heat.size).reshape(heat.shape))
+    peaks = (key >= _max3(key)) & (heat > heat_threshold) & core
     i, j = np.nonzero(peaks)
     q = heat[i, j]
     order = np.argsort(-q, kind="stable")[:max_minutiae]

@@ -124,7 +124,9 @@ def compare_records(a: Record, b: Record) -> float:
     if na < 2 or nb < 2:
         return 0.0
     s = local_similarity(a, b)
-    sr = s.ravel()
+    # Hypotheses from the most similar pairs of confident minutiae: on faint or noisy prints,
+    # spurious minutiae with look-alike cylinders otherwise take the few hypotheses there are.
+    sr = (s * a.qroot[:, None] * b.qroot).ravel()
     k = min(N_HYPOTHESES, sr.size)
     flat = sr.argpartition(-k)[-k:]
     flat = flat[sr[flat] > 0]

@@ -60,6 +60,7 @@ class Record:
         self.z = self.xy.view(np.complex64)[:, 0]
         self.u = self.dirs.view(np.complex64)[:, 0]
         self.ones = np.ones(n, np.float32)
+        self.qroot = np.sqrt(mn[:, 3])  # ranks alignment hypotheses (match.compare_records)
         self.ones_k = np.ones((16, n), np.float32)  # for up to 16 alignment hypotheses
         # Cylinder products: [counts; valid] rows against [valid] columns, each augmented so
         # that the common-cell count comes out less MIN_VALID_FRACTION of the cells' mean.

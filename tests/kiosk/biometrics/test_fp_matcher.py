@@ -236,3 +236,18 @@ def test_fusion_averages_the_best_two_impression_pairs(matcher, templates):
         r.finger = 7
     probe.records[0].finger = enrolled.records[0].finger = 3
     assert match.fuse(probe, enrolled) == pytest.approx(single[0], abs=1e-6)
+
+
+def test_tied_heat_cells_give_one_minutia():
+    """The int8 heat map is coarse: two neighbouring cells of equal heat are one minutia."""
+    from kiosk.biometrics.fingerprint import features as ft
+
+    maps = np.zeros((20, 20, 8), np.float32)
+    maps[..., 0] = 1.0  # all foreground
+    maps[..., 4] = 1.0  # direction 0
+    maps[10, 10, 1] = maps[10, 11, 1] = 0.8  # a plateau of two cells
+    maps[10, 12, 1] = 0.5  # its right-hand neighbour makes the right cell the hotter one
+    maps[4, 4, 1] = maps[4, 5, 1] = 0.6  # a plateau with nothing around: raster order decides
+    mn = ft.decode(maps, (80, 80)).minutiae
+    assert len(mn) == 2
+    assert sorted(mn[:, 0].tolist()) == [16.0, 44.0]  # (4, 4) and (10, 11), x = col * stride
