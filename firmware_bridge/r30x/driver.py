@@ -208,9 +208,11 @@ class R30xSensor:
                 # moment the packet is complete, so load on the host costs no time.
                 eta = 0.85 * (block - waiting) * 10 / self.baud
                 if eta > 0.002:
+                    before, slept = waiting, time.monotonic()
                     time.sleep(min(eta, remaining))
                     waiting = ser.in_waiting
                     remaining = deadline - time.monotonic()
+                    self._check_pace(waiting - before, time.monotonic() - slept)
             ser.timeout = max(remaining, 0.001)
             started = time.monotonic()
             data = ser.read(max(needed, waiting))
@@ -230,6 +232,13 @@ class R30xSensor:
         if waited > 0.5 * wire_time:
             self._line_paced = True
         elif waited < 0.1 * wire_time:
+            self._line_paced = False
+
+    def _check_pace(self, arrived: int, seconds: float) -> None:
+        """While pacing: more bytes arrived than the wire can carry in that time, so the
+        link delivers in bursts after all (a read once blocked for long on a busy host);
+        without this, one slow read would pace every transfer after it for good."""
+        if arrived >= 32 and arrived * 10 / self.baud > 1.5 * seconds:
             self._line_paced = False
 
     def _drain(self, quiet: float = 0.05, limit: float = 1.0) -> None:

@@ -42,6 +42,17 @@ def test_image_down_and_up(sim):
         np.testing.assert_array_equal(sensor.up_image(), image)
 
 
+def test_burst_link_unlearns_pacing(sim):
+    """A read that blocked long on a busy host makes the driver pace the wire; the fast
+    simulator's bursts must undo that, or every later upload sleeps its wire time."""
+    image = noisy_image(1)
+    with R30xSensor(sim.url, timeout=5) as sensor:
+        sensor.down_image(image)
+        sensor._line_paced = True  # as learnt from one slow read
+        np.testing.assert_array_equal(sensor.up_image(), image)
+        assert not sensor._line_paced
+
+
 def test_char_transfer_store_and_library(sim):
     data = bytes(range(256)) * 2
     with R30xSensor(sim.url, timeout=1) as sensor:
