@@ -12,6 +12,7 @@ import hashlib
 import pickle
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +62,8 @@ class ImpressionBank:
             return 0
         todo = sorted({k for k in keys if not self._path(*k).exists()})
         if workers > 1 and len(todo) > 1:
-            with ProcessPoolExecutor(workers) as pool:
+            # Spawned, not forked: the caller may have threads running (reporter, hub).
+            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
                 list(pool.map(_build, todo, [str(self._path(*k)) for k in todo], chunksize=1))
         else:
             for k in todo:

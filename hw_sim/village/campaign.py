@@ -189,7 +189,7 @@ class BankedFingers:
 
 
 def run(kiosk, village: pop.Village, truth, clock, attempts: int, seed: int, programme: str,
-        log=lambda _m: None, outsiders: int = pop.STRANGER_POOL) -> dict:
+        log=lambda _m: None, outsiders: int = pop.STRANGER_POOL, workers: int = 1) -> dict:
     """Run the campaign's attempts; each is appended to ``truth.visits`` (``campaign``:
     True). Returns the campaign's own bookkeeping (pairs, bank, seconds)."""
     from kiosk.flows.actions import Start
@@ -197,6 +197,15 @@ def run(kiosk, village: pop.Village, truth, clock, attempts: int, seed: int, pro
     from kiosk.runtime.session import Session
 
     plan = schedule(village, attempts, seed, outsiders)
+    # The presenters' masters for the claimed people's enrolled fingers (and the other
+    # hand's, for the wrong finger), grown up front in parallel rather than one by one.
+    enrolled = {p.index: [f.finger for f in kiosk.store.fingers(p.nik, kiosk.matcher.version)]
+                for p in village.people if not p.ineligible}
+    keys = {(a["presenter"], g) for a in plan for f in enrolled[a["person"]]
+            for g in (f, (f + 5) % 10)}
+    grown = kiosk.bank.prebuild(keys, workers)
+    if grown:
+        log(f"impostor campaign: {grown} presenters' fingerprint masters grown")
     memo = MemoMatcher(kiosk.matcher)
     bank = CaptureBank(kiosk)
     used: set = set()

@@ -197,7 +197,7 @@ def run_village(people: int, periods: int, seed: int, work: Path, cache: Path | 
                 # CI size: strangers from the village only (their masters are grown).
                 truth.campaign = campaign.run(
                     kiosk, village, truth, clock, impostor_attempts, seed, PROGRAMME, log,
-                    outsiders=0 if every_kind else pop.STRANGER_POOL)
+                    outsiders=0 if every_kind else pop.STRANGER_POOL, workers=workers)
             seq = store.db.query("SELECT max(seq) FROM events")[0][0]
             log(f"waiting for the hub to book {seq} events")
             if not hub.wait_booked(identity.device_id, seq, timeout=60 + seq / 20):
