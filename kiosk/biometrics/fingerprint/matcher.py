@@ -48,6 +48,7 @@ class TFLiteFingerprintMatcher(FingerprintMatcher):
         self.dpi = float(dpi)
         self.heat_threshold = float(entry.get("heat_threshold", ft.HEAT_THRESHOLD))
         self.max_minutiae = int(entry.get("max_minutiae", ft.MAX_MINUTIAE))
+        self.ridge_sigma = float(entry.get("ridge_sigma", pp.RIDGE_SIGMA))
         self._decoded: OrderedDict[bytes, tpl.Template] = OrderedDict()
 
     # -- capture side ---------------------------------------------------------------------
@@ -68,8 +69,15 @@ class TFLiteFingerprintMatcher(FingerprintMatcher):
             raise NoUsableFingerprint(reason, f"no usable fingerprint ({reason}): "
                                       f"foreground {details['foreground']:.0%}", guidance)
         img = pp.rescale(img, self.dpi)
-        x = pp.pad_to(pp.normalise(pp.stretch(img)))
-        maps = self.model.run(x[None, :, :, None])[0]
+        x = pp.normalise(pp.stretch(img))
+        maps = self.model.run(pp.pad_to(x)[None, :, :, None])[0]
+        if self.ridge_sigma > 0:
+            # Second pass on the image smoothed along the first pass's ridge orientation: on
+            # faint, pore-dotted or dry prints the first pass finds many unstable minutiae.
+            gh, gw = -(-x.shape[0] // ft.STRIDE), -(-x.shape[1] // ft.STRIDE)
+            xs = pp.smooth_along_ridges(x, maps[:gh, :gw, 6], maps[:gh, :gw, 7], ft.STRIDE,
+                                        self.ridge_sigma)
+            maps = self.model.run(pp.pad_to(xs)[None, :, :, None])[0]
         return ft.decode(maps, img.shape, self.heat_threshold, self.max_minutiae)
 
     def extract(self, image: np.ndarray, finger: int = tpl.UNKNOWN_FINGER) -> bytes:

@@ -251,3 +251,27 @@ def test_tied_heat_cells_give_one_minutia():
     mn = ft.decode(maps, (80, 80)).minutiae
     assert len(mn) == 2
     assert sorted(mn[:, 0].tolist()) == [16.0, 44.0]  # (4, 4) and (10, 11), x = col * stride
+
+
+def test_smoothing_along_ridges_removes_specks_and_keeps_ridges():
+    from kiosk.biometrics.fingerprint.preprocess import smooth_along_ridges
+
+    h, w = 64, 64
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    theta = np.deg2rad(30.0)  # ridges run at 30 degrees
+    # distance across the ridges: ridges every 9 px
+    ridges = np.cos(2 * np.pi * (-xs * np.sin(theta) + ys * np.cos(theta)) / 9.0)
+    specks = np.zeros_like(ridges)
+    rng = np.random.default_rng(1)
+    specks[rng.integers(8, h - 8, 40), rng.integers(8, w - 8, 40)] = -2.0  # pores, dirt
+    grid = np.ones((h // 4, w // 4), np.float32)
+    cos2, sin2 = grid * np.cos(2 * theta), grid * np.sin(2 * theta)
+    out = smooth_along_ridges(ridges + specks, cos2, sin2, 4)
+    inner = (slice(8, -8), slice(8, -8))
+    # specks are mostly averaged away...
+    assert np.abs(out - ridges)[inner].max() < 0.5 * np.abs(specks).max()
+    # ...while the ridge pattern keeps most of its contrast (smoothing across would flatten it)
+    assert np.corrcoef(out[inner].ravel(), ridges[inner].ravel())[0, 1] > 0.95
+    assert out[inner].std() > 0.8 * ridges[inner].std()
+    across = smooth_along_ridges(ridges, -cos2, -sin2, 4)  # the wrong orientation: across ridges
+    assert across[inner].std() < 0.5 * ridges[inner].std()
