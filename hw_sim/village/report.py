@@ -184,12 +184,15 @@ def compute(events: list[dict], truth) -> dict:
                 if e["decision"] == "accepted" and e["reason"] != "officer_approved")
     reached_biometrics = sum(1 for _, e in impostors if e.get("attempts"))
 
-    camp = campaign_figures(campaign, truth) if campaign else None
     from kiosk.flows.verify import VerifyConfig
 
     thresholds = [e["threshold"] for e in events
                   if e.get("modality") == "fingerprint" and e.get("threshold")]
-    far = VerifyConfig().mismatch_ratio * max(thresholds) if thresholds else None
+    threshold = max(thresholds) if thresholds else None
+    far = VerifyConfig().mismatch_ratio * threshold if thresholds else None
+    camp = campaign_figures(campaign, truth) if campaign else None
+    if camp and threshold is not None:
+        camp["gate_sensitivity"] = gate_sensitivity(campaign, genuine, threshold)
     captures = {"genuine": capture_stats((e for _, e in genuine), far),
                 "impostor": capture_stats((e for _, e in impostors + campaign), far),
                 "far_below": far}
@@ -255,6 +258,10 @@ def compute(events: list[dict], truth) -> dict:
             "inclusion": (camp["upper95"] if camp
                           else upper_bound(k_imp, n_imp)) <= INCLUSION_TARGET},
         "run": {"seconds": truth.seconds, "masters_built": truth.masters_built},
+        "matcher": {"versions": sorted({e["model"] for e in verifications
+                                        if e.get("modality") == "fingerprint"
+                                        and e.get("model")}),
+                    "verify_threshold": threshold},
     }
 
 
@@ -290,6 +297,7 @@ def campaign_figures(rows: list[tuple[dict, dict]], truth) -> dict:
     gated = [e for e in decided if (e.get("detail") or {}).get("strong_mismatch")]
     open_ = [e for e in decided if not (e.get("detail") or {}).get("strong_mismatch")]
     officer_ok = [e for e in accepted if e["reason"] == "officer_approved"]
+    walked = sum(1 for _, e in rows if e["reason"] == "cancelled_by_person")
 
     from kiosk.flows.verify import VerifyConfig
 
@@ -315,7 +323,7 @@ def campaign_figures(rows: list[tuple[dict, dict]], truth) -> dict:
                                          if e["reason"] != "officer_approved"))},
         "officer": {"accepted": officer, "rate": _rate(officer, n),
                     "upper95": upper_bound(officer, n),
-                    "reached": len(at_officer), "decided": len(decided),
+                    "reached": len(at_officer), "decided": len(decided), "walked_away": walked,
                     "approval_withheld": len(gated), "approval_open": len(open_),
                     "open_because": dict(Counter(why_open(e) for e in open_)),
                     "accepted_because_open": dict(Counter(why_open(e) for e in officer_ok))},
@@ -328,6 +336,34 @@ def campaign_figures(rows: list[tuple[dict, dict]], truth) -> dict:
         "by_kind": by_kind(rows),
         "bookkeeping": dict(truth.campaign),
     }
+
+
+def strong_mismatch(e: dict, threshold: float, quality: float) -> bool:
+    """VerifyConfig's gate applied to an event's attempts with another quality bound."""
+    from kiosk.flows.verify import VerifyConfig
+
+    c = VerifyConfig()
+    scored = [a for a in e.get("attempts") or [] if a["p"] == "recipient"
+              and a.get("s") is not None]
+    if not scored or any(a["s"] >= c.mismatch_ratio * threshold for a in scored):
+        return False
+    good = [a for a in scored if (a.get("q") or 0.0) >= quality]
+    return len(good) >= c.mismatch_captures and len({a["f"] for a in good}) >= c.mismatch_fingers
+
+
+def gate_sensitivity(campaign, genuine, threshold: float) -> dict:
+    """How many officer decisions on impostors the gate would close, and how many genuine
+    visits it would send away, at a few bounds for a "good" capture (0: every capture the
+    quality gate let through)."""
+    decided = [e for _, e in campaign if (e.get("officer") or {}).get("reason")]
+    out = {}
+    for q in (0.5, 0.4, 0.3, 0.0):
+        closed = sum(strong_mismatch(e, threshold, q) for e in decided)
+        out[f"{q:.1f}"] = {"impostor_decisions_closed": closed,
+                           "share": _rate(closed, len(decided)),
+                           "genuine_visits_closed": sum(strong_mismatch(e, threshold, q)
+                                                        for _, e in genuine)}
+    return out
 
 
 def capture_stats(events, far_below: float | None = None) -> dict:

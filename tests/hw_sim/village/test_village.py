@@ -237,3 +237,24 @@ def test_no_usable_print_is_refused_by_the_quality_gate(masters):
     for index in range(4):
         assert not matcher.quality(bank(identity, 1, "faint", index)).usable
     assert matcher.quality(bank(identity, 1, "normal", 0)).usable
+
+
+def test_report_gate_is_the_flows_gate():
+    """The report's re-application of the officer gate to booked events agrees with the flow."""
+    from kiosk.flows.verify import VerifyConfig
+
+    thr = 0.3
+    far = VerifyConfig().mismatch_ratio * thr
+
+    def event(*attempts):
+        return {"attempts": [{"p": "recipient", "f": f, "q": q, "s": s, "r": "no_match"}
+                             for f, q, s in attempts]}
+
+    strong = event((1, 0.9, 0.05), (1, 0.8, 0.1), (6, 0.7, 0.1))
+    assert rp.strong_mismatch(strong, thr, 0.5)
+    near = event((1, 0.9, 0.05), (1, 0.8, 0.1), (6, 0.7, far + 0.001))
+    assert not rp.strong_mismatch(near, thr, 0.5)
+    poor = event((1, 0.9, 0.05), (1, 0.4, 0.1), (6, 0.4, 0.1))
+    assert not rp.strong_mismatch(poor, thr, 0.5) and rp.strong_mismatch(poor, thr, 0.3)
+    one_finger = event((1, 0.9, 0.05), (1, 0.8, 0.1), (1, 0.7, 0.1))
+    assert not rp.strong_mismatch(one_finger, thr, 0.0)
