@@ -68,6 +68,11 @@ class VerifyConfig:
     mismatch_fingers: int = 2
     mismatch_quality: float = 0.5
     mismatch_ratio: float = 0.6
+    # False-match rate per claim: an impostor gets up to match_attempts captures on each
+    # enrolled finger, so each comparison must clear the matcher's threshold for this rate
+    # divided by that many comparisons (matcher.verify_threshold_at). None: the matcher's
+    # single-comparison threshold.
+    claim_fmr: float | None = 1e-4
 
 
 @dataclass
@@ -88,6 +93,7 @@ class VerifyState(BaseState):
     eligibility: str | None = None
     pin_tries: int = 0
     stepped_in: str | None = None  # the state an officer stepped in from
+    capture_threshold: float | None = None  # per fingerprint comparison, set with the rungs
 
 
 class VerifyFlow(Flow):
@@ -195,8 +201,18 @@ class VerifyFlow(Flow):
                                 threshold=self.matcher.dedup_threshold)
         rungs, skipped = plan(r)
         self.s.rungs = rungs
+        self.s.capture_threshold = self._capture_threshold(rungs)
         self.s.ladder = [asdict(x) for x in skipped]
         return self._next_rung()
+
+    def _capture_threshold(self, rungs: list[str]) -> float:
+        """Per-comparison threshold that keeps the whole claim at ``claim_fmr``."""
+        c = self.config
+        fingers = sum(rung_finger(r) is not None for r in rungs)
+        at = getattr(self.matcher, "verify_threshold_at", None)  # duck-typed matchers lack it
+        if c.claim_fmr is None or fingers == 0 or at is None:
+            return self.matcher.verify_threshold
+        return at(c.claim_fmr / (c.match_attempts * fingers))
 
     # ---- the ladder ---------------------------------------------------------------------------
     def _log_rung(self, status: str, reason: str | None = None) -> None:
@@ -247,7 +263,7 @@ class VerifyFlow(Flow):
             self._attempt("recipient", finger, "template_corrupt", got.quality)
             self._log_rung("skipped", "template_corrupt")
             return self._next_rung()
-        threshold = self.matcher.verify_threshold
+        threshold = self.s.capture_threshold or self.matcher.verify_threshold
         if score >= threshold:
             self._attempt("recipient", finger, "match", got.quality, score)
             self._log_rung("used")

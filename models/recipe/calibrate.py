@@ -41,6 +41,9 @@ from .masters import CALIB_BASE, load_master, master_key
 MODELS = Path(__file__).resolve().parents[1]
 VERIFY_FMR = 1e-4
 DEDUP_FMR = 1e-6
+#: per-comparison operating points for flows that allow several comparisons per claim
+#: (matcher.verify_threshold_at): a claim allowed k captures at per-claim FMR f needs f / k each
+VERIFY_TABLE_FMRS = (1e-4, 5e-5, 2e-5, 1e-5, 5e-6, 2e-6, 1e-6)
 
 
 def threshold(impostor: np.ndarray, fmr: float) -> tuple[float, str]:
@@ -64,10 +67,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--records", type=int, default=3, help="impressions per enrolment template")
     ap.add_argument("--scores", type=Path, default=None, help="save the scores (npz)")
     ap.add_argument("--manifest", type=Path, default=MODELS / "manifest.json")
+    ap.add_argument("--from-scores", type=Path, default=None,
+                    help="thresholds from scores saved by --scores (same matcher), no extraction")
     args = ap.parse_args(argv)
     r = args.records
     if args.impressions < 2 * r:
         ap.error("--impressions must be at least twice --records")
+    if args.from_scores:
+        saved = dict(np.load(args.from_scores))
+        write(args, saved["verify_genuine"], saved["verify_impostor"], saved["dedup_genuine"],
+              saved["dedup_impostor"], int(saved.get("failures", 0)))
+        return
 
     matcher = load_matcher(args.manifest)
     t0 = time.time()
@@ -112,7 +122,13 @@ def main(argv: list[str] | None = None) -> None:
     ver_gen, ver_imp, dup_gen, dup_imp = map(np.array, (ver_gen, ver_imp, dup_gen, dup_imp))
     if args.scores:
         np.savez(args.scores, verify_genuine=ver_gen, verify_impostor=ver_imp,
-                 dedup_genuine=dup_gen, dedup_impostor=dup_imp)
+                 dedup_genuine=dup_gen, dedup_impostor=dup_imp, failures=failures)
+    write(args, ver_gen, ver_imp, dup_gen, dup_imp, failures)
+
+
+def write(args, ver_gen, ver_imp, dup_gen, dup_imp, failures: int) -> None:
+    """Thresholds from the calibration scores into the manifest."""
+    r = args.records
     t_ver, how_ver = threshold(ver_imp, VERIFY_FMR)
     t_dup1, how_dup1 = threshold(ver_imp, DEDUP_FMR)
     t_dup2, how_dup2 = threshold(dup_imp, DEDUP_FMR)
@@ -137,6 +153,10 @@ def main(argv: list[str] | None = None) -> None:
         "synthetic_fnmr_at_dedup": round(float(np.mean(dup_gen < t_dup)), 5),
         "synthetic_identify_fnmr_at_dedup": round(float(np.mean(ver_gen < t_dup)), 5),
         "synthetic_eer": round(metrics.eer(ver_gen, ver_imp), 5),
+        "verify_by_fmr": [
+            [fmr, round(float(t), 5), round(float(np.mean(ver_gen < t)), 5)]
+            for fmr in VERIFY_TABLE_FMRS for t in [threshold(ver_imp, fmr)[0]]],
+        "verify_by_fmr_columns": ["fmr per comparison", "threshold", "synthetic fnmr"],
     }
     path = args.manifest
     manifest = json.loads(path.read_text())

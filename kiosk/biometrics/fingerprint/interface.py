@@ -62,6 +62,12 @@ class FingerprintMatcher(ABC):
     #: score >= dedup_threshold flags a duplicate at enrolment (FMR = 1e-6 per comparison)
     dedup_threshold: float
 
+    def verify_threshold_at(self, fmr: float) -> float:
+        """Threshold for a per-comparison false-match rate ``fmr`` (<= 1e-4): a claim that
+        allows k comparisons at claim-level FMR f uses ``verify_threshold_at(f / k)``.
+        Matchers without a calibrated table answer ``verify_threshold``."""
+        return self.verify_threshold
+
     @abstractmethod
     def quality(self, image: np.ndarray) -> QualityReport:
         """Fast quality gate before extraction (runs on every capture)."""

@@ -15,6 +15,7 @@ minutia comparison ranks (Gallery).
 from __future__ import annotations
 
 import io
+import itertools
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
@@ -49,7 +50,25 @@ class TFLiteFingerprintMatcher(FingerprintMatcher):
         self.heat_threshold = float(entry.get("heat_threshold", ft.HEAT_THRESHOLD))
         self.max_minutiae = int(entry.get("max_minutiae", ft.MAX_MINUTIAE))
         self.ridge_sigma = float(entry.get("ridge_sigma", pp.RIDGE_SIGMA))
+        # (fmr, threshold) rows, most lenient first: the calibrated per-comparison table
+        self._by_fmr = sorted(((float(r[0]), float(r[1])) for r in thr.get("verify_by_fmr", ())),
+                              reverse=True)
         self._decoded: OrderedDict[bytes, tpl.Template] = OrderedDict()
+
+    def verify_threshold_at(self, fmr: float) -> float:
+        """Interpolated in log(FMR) between the manifest's calibrated rows; never below
+        ``verify_threshold``; past the strictest row, that row's threshold (no extrapolation
+        beyond what calibration measured: the manifest says how far that is)."""
+        rows = self._by_fmr
+        if not rows or fmr >= rows[0][0]:
+            return self.verify_threshold
+        if fmr <= rows[-1][0]:
+            return max(rows[-1][1], self.verify_threshold)
+        for (f0, t0), (f1, t1) in itertools.pairwise(rows):
+            if f1 <= fmr <= f0:
+                w = (np.log(fmr) - np.log(f0)) / (np.log(f1) - np.log(f0))
+                return max(float(t0 + w * (t1 - t0)), self.verify_threshold)
+        return self.verify_threshold
 
     # -- capture side ---------------------------------------------------------------------
     def quality(self, image: np.ndarray) -> QualityReport:

@@ -1,5 +1,6 @@
 """The TFLite fingerprint matcher: determinism, ranking, model integrity, bad input, templates."""
 
+import itertools
 import json
 import shutil
 
@@ -275,3 +276,14 @@ def test_smoothing_along_ridges_removes_specks_and_keeps_ridges():
     assert out[inner].std() > 0.8 * ridges[inner].std()
     across = smooth_along_ridges(ridges, -cos2, -sin2, 4)  # the wrong orientation: across ridges
     assert across[inner].std() < 0.5 * ridges[inner].std()
+
+
+def test_threshold_for_a_smaller_fmr_is_stricter(matcher):
+    rows = matcher.entry["thresholds"]["verify_by_fmr"]
+    assert rows[0][0] == 1e-4 and rows[0][1] == pytest.approx(matcher.verify_threshold)
+    for fmr, thr, _fnmr in rows:
+        assert matcher.verify_threshold_at(fmr) == pytest.approx(thr)
+    ts = [matcher.verify_threshold_at(f) for f in (1e-3, 1e-4, 3e-5, 1.67e-5, 1e-5, 1e-6, 1e-9)]
+    assert ts[0] == ts[1] == matcher.verify_threshold  # never more lenient than calibrated
+    assert all(a <= b for a, b in itertools.pairwise(ts))
+    assert ts[-1] == ts[-2]  # no extrapolation past the strictest calibrated row
