@@ -195,6 +195,9 @@ def _pct4(x: float) -> str:
     return f"{x:.4%}"
 
 
+# bench/face_identities.py --identities 100 (2026-11-28, this machine).
+FACE_FMR, FACE_FNMR, FACE_NO_FACE = "1.25 % (77 of 6,173 impostor pairs)", "9.4 % (6 of 64)", 42
+
 GATE_RATIONALE = (
     "**Why the officer's approval is gated on the evidence (a product decision).** The "
     "officer rung exists so that nobody whose fingers fail is turned away, and most people "
@@ -231,6 +234,7 @@ def _campaign(r: dict) -> list[str]:
     if not c:
         return [gate, ""]
     k, b, o = c["bookkeeping"], c["biometric"], c["officer"]
+    stopped = o.get("stopped_by_gate", 0)
     cap = c["captures"]
     out = [
         "## Impostor campaign: bounding inclusion", "",
@@ -269,6 +273,9 @@ def _campaign(r: dict) -> list[str]:
         f"{o['approval_withheld']:,}; open: {o['approval_open']:,} "
         f"({_shares(o['open_because']) or '-'}). Accepted by the officer (misled): "
         f"{o['accepted']} ({_pct4(o['rate'])}, 95 % upper bound {_pct4(o['upper95'])}); "
+        f"without the gate, the {stopped} it turned into referrals would have been "
+        f"approvals too ({_pct4(_div(o['accepted'] + stopped, c['attempts']))} of "
+        "attempts); "
         f"approval was open because: {_shares(o['accepted_because_open']) or '-'}. This is "
         "a policy and human figure: it follows from the officer assumptions below "
         "(walk-away and denial rates), not from the matcher.",
@@ -378,10 +385,16 @@ def _assumptions() -> list[str]:
         f"condition and {campaign.PARTIAL_IMPRESSIONS} pressed off centre are captured once "
         "and reused on other NIKs (never twice on one), so attempts are not independent "
         "samples of impressions: the bound is per (impression, claimed person) pair.",
-        "- Face rung: not exercised. The project's only synthetic face (tests' `draw_face`) "
-        "is one face for everyone, so enrolling faces would make every impostor a face match; "
-        "no face is enrolled and the rung is skipped (`no_face_template`). Real faces would "
-        "serve some people the officer serves here.",
+        "- Face rung: not exercised. The procedural faces with an identity "
+        "(hw_sim/camera/identity.py: face shape, skin, eyes, brows, nose, mouth, hair, ears, "
+        "beard) are not told apart by the kiosk's face matcher at its threshold: "
+        "`bench/face_identities.py --identities 100` (live sessions on the simulated camera, "
+        f"enrolment and probe from two photos) measured FMR {FACE_FMR} and FNMR {FACE_FNMR} "
+        f"at 0.62, and {FACE_NO_FACE} of 200 live sessions gave no live usable face. "
+        "Enrolling them would make the face rung the impostors' main way in and measure the "
+        "drawings, not the matcher (which is calibrated at 1e-4 on real faces), so no face is "
+        "enrolled and the rung is skipped (`no_face_template`). Real faces would serve some "
+        "people the officer serves here.",
         "- Enrolment: everyone eligible is enrolled by the officer through EnrolFlow; a "
         "finger that fails 8 captures is marked unreadable by the officer.",
         "- Relatives' fingerprints are as different as strangers' (the generator has no "

@@ -324,6 +324,10 @@ def campaign_figures(rows: list[tuple[dict, dict]], truth) -> dict:
         "officer": {"accepted": officer, "rate": _rate(officer, n),
                     "upper95": upper_bound(officer, n),
                     "reached": len(at_officer), "decided": len(decided), "walked_away": walked,
+                    # The officer model refers an impostor only when it would have approved
+                    # and the kiosk did not offer approval: the approvals the gate stopped.
+                    "stopped_by_gate": sum(1 for e in gated
+                                           if e["reason"] == "officer_referred"),
                     "approval_withheld": len(gated), "approval_open": len(open_),
                     "open_because": dict(Counter(why_open(e) for e in open_)),
                     "accepted_because_open": dict(Counter(why_open(e) for e in officer_ok))},
