@@ -61,9 +61,9 @@ class VerifyConfig:
     pin_attempts: int = 3  # wrong officer PINs, then only the finger signs an officer in
     # Strong evidence of someone else: at least ``mismatch_captures`` good captures (quality
     # >= ``mismatch_quality``) of at least ``mismatch_fingers`` enrolled fingers, and every
-    # usable capture below ``mismatch_ratio`` x the verify threshold. The officer is told so
-    # and may deny or refer (to the village office, with KK and KTP), not approve at the
-    # kiosk. 0 captures: never.
+    # usable capture below ``mismatch_ratio`` x the claim's per-comparison threshold. The
+    # officer is told so and may deny or refer (to the village office, with KK and KTP), not
+    # approve at the kiosk. 0 captures: never.
     mismatch_captures: int = 3
     mismatch_fingers: int = 2
     mismatch_quality: float = 0.5
@@ -360,7 +360,8 @@ class VerifyFlow(Flow):
             return None
         scored = [a for a in self.s.attempts
                   if a["purpose"] == "recipient" and a["score"] is not None]
-        limit = c.mismatch_ratio * self.matcher.verify_threshold
+        # Of the threshold each of this claim's comparisons had to clear.
+        limit = c.mismatch_ratio * (self.s.capture_threshold or self.matcher.verify_threshold)
         if not scored or any(a["score"] >= limit for a in scored):
             return None
         good = [a for a in scored if (a["quality"] or 0.0) >= c.mismatch_quality]
