@@ -405,7 +405,7 @@ def summary_line(r: dict) -> str:
             f"{i['accepted']}/{i['attempts']} (95% bound {i['upper95']:.2%}); officer "
             f"{r['officer']['per_100_visits']:.1f}/100 visits; "
             + (f"impostor campaign: {c['attempts']} attempts, {c['biometric']['accepted']} "
-               f"accepted by a biometric (95% bound {c['biometric']['upper95']:.4%}), "
+               f"accepted by a biometric (95% bound {100 * c['biometric']['upper95']:.3g}%), "
                f"{c['officer']['accepted']} by the officer; "
                if (c := r.get("campaign")) else "")
             + "median "
