@@ -126,13 +126,18 @@ def compare_records(a: Record, b: Record) -> float:
     s = local_similarity(a, b)
     # Hypotheses from the most similar pairs of confident minutiae: on faint or noisy prints,
     # spurious minutiae with look-alike cylinders otherwise take the few hypotheses there are.
-    sr = (s * a.qroot[:, None] * b.qroot).ravel()
-    k = min(N_HYPOTHESES, sr.size)
-    flat = sr.argpartition(-k)[-k:]
-    flat = flat[sr[flat] > 0]
-    if len(flat) == 0:
+    q = s * a.qroot[:, None] * b.qroot
+    k = min(N_HYPOTHESES, q.size)
+    # The k best pairs lie in the k rows with the highest maxima (a row outside them has k
+    # better pairs above its best): choosing those rows first partitions na values and then
+    # k x nb, instead of all na x nb (a tenth of the comparison's time otherwise).
+    rows = q.max(axis=1).argpartition(-min(k, na))[-min(k, na):]
+    sub = q[rows].ravel()
+    best = sub.argpartition(-k)[-k:]
+    best = best[sub[best] > 0]
+    if len(best) == 0:
         return 0.0
-    ia, ib = np.divmod(flat, nb)
+    ia, ib = rows[best // nb], best % nb
     # Each pair proposes a rotation (from the two directions) and a translation.
     anchor = b.z[ib]
     r = b.u[ib] * a.u[ia].conj()
