@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 STRIDE = 4  # model output grid, px
+#: the model's output channels that the doubled ridge angle comes in (cos 2a, sin 2a)
+ORIENT_COS2, ORIENT_SIN2 = 6, 7
 MASK_BLOCK = 8  # template foreground mask resolution, px
 MAX_MINUTIAE = 60
 HEAT_THRESHOLD = 0.3

@@ -94,7 +94,8 @@ class TFLiteFingerprintMatcher(FingerprintMatcher):
             # Second pass on the image smoothed along the first pass's ridge orientation: on
             # faint, pore-dotted or dry prints the first pass finds many unstable minutiae.
             gh, gw = -(-x.shape[0] // ft.STRIDE), -(-x.shape[1] // ft.STRIDE)
-            xs = pp.smooth_along_ridges(x, maps[:gh, :gw, 6], maps[:gh, :gw, 7], ft.STRIDE,
+            xs = pp.smooth_along_ridges(x, maps[:gh, :gw, ft.ORIENT_COS2],
+                                        maps[:gh, :gw, ft.ORIENT_SIN2], ft.STRIDE,
                                         self.ridge_sigma)
             maps = self.model.run(pp.pad_to(xs)[None, :, :, None])[0]
         return ft.decode(maps, img.shape, self.heat_threshold, self.max_minutiae)
