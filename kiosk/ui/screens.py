@@ -138,19 +138,27 @@ def draw_language(c: Canvas, v) -> None:
     c.button("back", tr(v, "ui.back"), r, T.GREY, icon=icon("back"))
 
 
+KEY_W, KEY_H, KEY_GAP = 110, 70, 8  # keypad keys, design px
+
+
+def keypad(c: Canvas, v, top: int, prefix: str) -> int:
+    """The digit keypad at the right edge (button ids ``<prefix>:<key>``); its left x."""
+    kw, kh, gap = c.px(KEY_W), c.px(KEY_H), c.px(KEY_GAP)
+    x0 = c.w - c.px(T.MARGIN) - (3 * kw + 2 * gap)
+    for i, key in enumerate(KEYS):
+        r = pygame.Rect(x0 + (i % 3) * (kw + gap), top + (i // 3) * (kh + gap), kw, kh)
+        if key == "del":
+            c.button(f"{prefix}:del", tr(v, "ui.delete"), r, T.GREY, size=T.MIN_TEXT_PX)
+        else:
+            c.button(f"{prefix}:{key}", key, r, T.BLUE, size=T.SIZE_TITLE)
+    return x0
+
+
 def draw_nik(c: Canvas, v) -> None:
     c.fill(T.BG)
     top = bar(c, v, tr(v, "ui.nik_title"), step_in=True)
     m = c.px(T.MARGIN)
-    kw, kh, gap = c.px(110), c.px(70), c.px(8)
-    pad_w = 3 * kw + 2 * gap
-    x0 = c.w - m - pad_w
-    for i, key in enumerate(KEYS):
-        r = pygame.Rect(x0 + (i % 3) * (kw + gap), top + (i // 3) * (kh + gap), kw, kh)
-        if key == "del":
-            c.button("key:del", tr(v, "ui.delete"), r, T.GREY, size=T.MIN_TEXT_PX)
-        else:
-            c.button(f"key:{key}", key, r, T.BLUE, size=T.SIZE_TITLE)
+    x0 = keypad(c, v, top, "key")
     left_w = x0 - 2 * m
     box = pygame.Rect(m, top, left_w, c.px(80))
     c.fill(T.PANEL, box, radius=c.px(8))
@@ -301,15 +309,8 @@ def draw_officer_pin(c: Canvas, v) -> None:
     """The officer's name (picked from a list), then the PIN on a keypad, drawn masked."""
     c.fill(T.BG)
     top = bar(c, v, tr(v, "ui.pin_title"), officer=True)
-    m = c.px(T.MARGIN)
-    kw, kh, gap = c.px(110), c.px(70), c.px(8)
-    x0 = c.w - m - (3 * kw + 2 * gap)
-    for i, key in enumerate(KEYS):
-        r = pygame.Rect(x0 + (i % 3) * (kw + gap), top + (i // 3) * (kh + gap), kw, kh)
-        if key == "del":
-            c.button("pin:del", tr(v, "ui.delete"), r, T.GREY, size=T.MIN_TEXT_PX)
-        else:
-            c.button(f"pin:{key}", key, r, T.BLUE, size=T.SIZE_TITLE)
+    m, gap = c.px(T.MARGIN), c.px(KEY_GAP)
+    x0 = keypad(c, v, top, "pin")
     left_w = x0 - 2 * m
     box = pygame.Rect(m, top, left_w, c.px(64))
     c.fill(T.PANEL, box, radius=c.px(8))

