@@ -214,6 +214,10 @@ class VerifyFlow(Flow):
             return self.matcher.verify_threshold
         return at(c.claim_fmr / (c.match_attempts * fingers))
 
+    def _match_threshold(self) -> float:
+        """The threshold this claim's fingerprint comparisons must clear."""
+        return self.s.capture_threshold or self.matcher.verify_threshold
+
     # ---- the ladder ---------------------------------------------------------------------------
     def _log_rung(self, status: str, reason: str | None = None) -> None:
         self.s.ladder.append(asdict(Rung(self.s.rungs[self.s.rung], status, reason)))
@@ -263,7 +267,7 @@ class VerifyFlow(Flow):
             self._attempt("recipient", finger, "template_corrupt", got.quality)
             self._log_rung("skipped", "template_corrupt")
             return self._next_rung()
-        threshold = self.s.capture_threshold or self.matcher.verify_threshold
+        threshold = self._match_threshold()
         if score >= threshold:
             self._attempt("recipient", finger, "match", got.quality, score)
             self._log_rung("used")
@@ -361,7 +365,7 @@ class VerifyFlow(Flow):
         scored = [a for a in self.s.attempts
                   if a["purpose"] == "recipient" and a["score"] is not None]
         # Of the threshold each of this claim's comparisons had to clear.
-        limit = c.mismatch_ratio * (self.s.capture_threshold or self.matcher.verify_threshold)
+        limit = c.mismatch_ratio * self._match_threshold()
         if not scored or any(a["score"] >= limit for a in scored):
             return None
         good = [a for a in scored if (a["quality"] or 0.0) >= c.mismatch_quality]
