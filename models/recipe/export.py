@@ -90,12 +90,13 @@ def main(argv: list[str] | None = None) -> None:
                 f"{list(CONDITIONS)}, augmented (rotation, scale 0.88-1.15, crop, blur, gamma, "
                 "contrast, illumination gradient, noise); no real fingerprints",
         "recipe": "models/recipe (train.py, export.py, calibrate.py)",
-        **{k: meta[k] for k in ("samples", "crop", "epochs", "batch", "lr", "seed", "seconds")
-           if k in meta},
+        **{k: meta[k] for k in ("samples", "crop", "epochs", "epochs_run", "batch", "lr", "seed",
+                                "seconds", "backend", "machine", "note") if k in meta},
     }
     for name, (fname, digest, size) in files.items():
         old = models.get(name, {})
         models[name] = {
+            **old,  # what calibrate.py and codespace.py wrote stays until they run again
             "file": fname,
             "sha256": digest,
             "bytes": size,
@@ -104,7 +105,11 @@ def main(argv: list[str] | None = None) -> None:
                       "dtype": "int8" if name == "fingerprint" else "float32",
                       "preprocessing": "500 dpi, faint captures contrast-stretched, 255 - image, "
                                        "local normalisation (19 px box) x 0.5, clipped to "
-                                       "[-1, 1] (preprocess.stretch, preprocess.normalise)"},
+                                       "[-1, 1] (preprocess.stretch, preprocess.normalise); "
+                                       "the network runs twice: the second time on the "
+                                       "normalised image smoothed along the first pass's ridge "
+                                       "orientation (Gaussian, sigma ridge_sigma px; "
+                                       "preprocess.smooth_along_ridges)"},
             "output": {"stride": 4, "channels": ["segmentation", "minutia_heat", "offset_x",
                                                  "offset_y", "dir_cos", "dir_sin",
                                                  "orient_cos2", "orient_sin2"]},

@@ -15,9 +15,18 @@ N_OUT = 8
 
 
 def _d2s(t):
-    import tensorflow as tf  # the recipe's tested backend; the op exports as DEPTH_TO_SPACE
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf  # the export's backend: the op becomes TFLite's DEPTH_TO_SPACE
 
-    return tf.nn.depth_to_space(t, 2)
+        return tf.nn.depth_to_space(t, 2)
+    # Other backends (JAX or PyTorch on an accelerator) train the same layers; TF's channel
+    # order is (row offset, column offset, channel).
+    from keras import ops
+
+    b, h, w, c = ops.shape(t)
+    t = ops.reshape(t, (b, h, w, 2, 2, c // 4))
+    t = ops.transpose(t, (0, 1, 3, 2, 4, 5))
+    return ops.reshape(t, (b, h * 2, w * 2, c // 4))
 
 
 def _cbr(x, ch, k=3, s=1, name=None):

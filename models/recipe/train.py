@@ -4,6 +4,8 @@
 
 Steps: grow (or load cached) masters, render augmented crops with targets
 (data.py), train, save weights. Export to int8 TFLite with export.py.
+Keras 3 on TensorFlow is the tested path; on a GPU machine without TensorFlow,
+``KERAS_BACKEND=jax`` trains the same layers (the weights file is the same).
 """
 
 from __future__ import annotations
@@ -38,19 +40,48 @@ def _chunk(args):
     return np.stack(xs), np.stack(ys)
 
 
-def build_dataset(cache: Path, n_masters: int, n_samples: int, seed: int, workers: int = 2):
+def build_dataset(cache: Path, n_masters: int, n_samples: int, seed: int, workers: int = 2,
+                  keep: bool = True):
     path = cache / f"fp_ds_m{n_masters}_s{n_samples}_{seed}.npz"
     if path.exists():
         d = np.load(path)
         return d["x"], d["y"]
     per = max(1, n_samples // n_masters)
-    jobs = [(cache / "fp_masters", list(range(k, n_masters, 16)), seed, per) for k in range(16)]
+    # A master's samples depend on (seed, master) only, so the split does not change them.
+    n_jobs = max(16, 4 * workers)
+    jobs = [(cache / "fp_masters", list(range(k, n_masters, n_jobs)), seed, per)
+            for k in range(min(n_jobs, n_masters))]
     with Pool(workers) as pool:
         parts = pool.map(_chunk, jobs)
     x = np.concatenate([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
-    np.savez(path, x=x, y=y)
+    if keep:
+        np.savez(path, x=x, y=y)
     return x, y
+
+
+def _batches(x, y, batch: int, seed: int):
+    """Batches converted to float32 one at a time (the whole set as float32 may not fit)."""
+    import keras
+
+    class Batches(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__(workers=4)  # threads: numpy copies release the GIL
+            self.order = np.arange(len(x))
+            self.rng = np.random.default_rng(seed)
+            self.on_epoch_end()
+
+        def __len__(self):
+            return len(x) // batch
+
+        def on_epoch_end(self):
+            self.rng.shuffle(self.order)
+
+        def __getitem__(self, i):
+            idx = np.sort(self.order[i * batch:(i + 1) * batch])
+            return x[idx].astype(np.float32) / 127.0, y[idx].astype(np.float32)
+
+    return Batches()
 
 
 def loss_fn(y_true, y_pred):
@@ -75,6 +106,33 @@ def loss_fn(y_true, y_pred):
     return seg + 4.0 * heat + off + dirn + 0.5 * ori
 
 
+def _time_box(at: float, epochs: int, lr: float, alpha: float = 0.02):
+    """Per-epoch cosine learning rate over as many epochs as fit before ``at`` (a
+    machine lent for minutes): planned from the first epoch's duration."""
+    import math
+
+    import keras
+
+    class TimeBox(keras.callbacks.Callback):
+        planned = epochs
+
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 0:
+                self.start = time.time()
+            elif epoch == 1:
+                per = time.time() - self.start
+                self.planned = max(1, min(epochs, int((at - self.start) / per)))
+                print(f"epoch {per:.0f} s: {self.planned} epochs fit", flush=True)
+            cos = 0.5 * (1 + math.cos(math.pi * epoch / max(self.planned, 1)))
+            self.model.optimizer.learning_rate.assign(lr * (alpha + (1 - alpha) * cos))
+
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch + 1 >= self.planned:
+                self.model.stop_training = True
+
+    return TimeBox()
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, default=Path("/work/cache"))
@@ -88,11 +146,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=Path("/work/cache/fp_train"))
     ap.add_argument("--init", type=Path, default=None,
                     help="start from these weights (a second stage on fresh samples)")
+    ap.add_argument("--workers", type=int, default=2, help="processes rendering samples")
+    ap.add_argument("--deadline", type=float, default=None,
+                    help="stop after the epoch that ends past this many seconds from the start")
+    ap.add_argument("--no-keep", action="store_true",
+                    help="do not save the rendered data set in the cache (large runs)")
     args = ap.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     t0 = time.time()
-    x, y = build_dataset(args.cache, args.masters, args.samples, args.seed)
+    x, y = build_dataset(args.cache, args.masters, args.samples, args.seed, args.workers,
+                         keep=not args.no_keep)
     print(f"dataset {x.shape} {y.shape} in {time.time() - t0:.0f} s", flush=True)
     assert y.shape[-1] == N_TARGET
 
@@ -105,19 +169,27 @@ def main(argv: list[str] | None = None) -> None:
     if args.init:
         model.load_weights(str(args.init))
     steps = args.epochs * (len(x) // args.batch)
-    sched = keras.optimizers.schedules.CosineDecay(args.lr, steps, alpha=0.02)
+    if args.deadline:  # the learning rate is set per epoch by _time_box
+        sched = args.lr
+    else:
+        sched = keras.optimizers.schedules.CosineDecay(args.lr, steps, alpha=0.02)
     model.compile(optimizer=keras.optimizers.Adam(sched), loss=loss_fn)
     args.out.mkdir(parents=True, exist_ok=True)
     ckpt = keras.callbacks.ModelCheckpoint(str(args.out / "weights.weights.h5"),
                                            save_weights_only=True)
-    xf = x.astype(np.float32) / 127.0
+    callbacks = [ckpt]
+    if args.deadline:
+        callbacks.append(_time_box(t0 + args.deadline, args.epochs, args.lr))
     n_val = min(1024, len(x) // 20)
-    hist = model.fit(xf[n_val:], y[n_val:].astype(np.float32), batch_size=args.batch,
-                     epochs=args.epochs, validation_data=(xf[:n_val], y[:n_val].astype(np.float32)),
-                     callbacks=[ckpt], verbose=2, shuffle=True)
+    hist = model.fit(_batches(x[n_val:], y[n_val:], args.batch, args.seed), epochs=args.epochs,
+                     validation_data=(x[:n_val].astype(np.float32) / 127.0,
+                                      y[:n_val].astype(np.float32)),
+                     callbacks=callbacks, verbose=2)
     meta = {
+        "backend": keras.backend.backend(),
         "width": args.width, "masters": args.masters, "samples": len(x), "crop": CROP,
-        "epochs": args.epochs, "batch": args.batch, "lr": args.lr, "seed": args.seed,
+        "epochs": args.epochs, "epochs_run": len(hist.history["loss"]), "batch": args.batch,
+        "lr": args.lr, "seed": args.seed,
         "init": str(args.init) if args.init else None,
         "loss": [float(v) for v in hist.history["loss"]],
         "val_loss": [float(v) for v in hist.history["val_loss"]],
