@@ -281,7 +281,17 @@ def _campaign(r: dict) -> list[str]:
         "attempts); "
         f"approval was open because: {_shares(o['accepted_because_open']) or '-'}. This is "
         "a policy and human figure: it follows from the officer assumptions below "
-        "(walk-away and denial rates), not from the matcher.",
+        "(walk-away and denial rates), not from the matcher."
+        + (f" {o['claims_on_no_print']:,} attempts claimed a person enrolled without a "
+           "usable fingerprint, for whom no biometric rung exists here (no face is "
+           "enrolled, see Assumptions), so the officer alone decided them: "
+           f"{o['accepted_on_no_print']} were accepted "
+           f"({_pct4(_div(o['accepted_on_no_print'], c['attempts']))} of all attempts"
+           + (", by themselves above the 0.01 % target"
+              if _div(o['accepted_on_no_print'], c['attempts']) > 1e-4 else "")
+           + "): the officer's error rate sets that part, not the matcher; only a second "
+           "modality for those people (a face the kiosk can tell apart) would remove it."
+           if "claims_on_no_print" in o else ""),
         "",
         "| who | attempts | accepted | accepted by | outcomes |",
         "| --- | --- | --- | --- | --- |"]

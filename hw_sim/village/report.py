@@ -298,6 +298,10 @@ def campaign_figures(rows: list[tuple[dict, dict]], truth) -> dict:
     open_ = [e for e in decided if not (e.get("detail") or {}).get("strong_mismatch")]
     officer_ok = [e for e in accepted if e["reason"] == "officer_approved"]
     walked = sum(1 for _, e in rows if e["reason"] == "cancelled_by_person")
+    # A person enrolled without a usable fingerprint has no biometric rung here (no face is
+    # enrolled): on their NIK the officer alone decides, whatever the matcher does.
+    no_print = {p.index for p in truth.people if p.group == "no usable print"}
+    on_no_print = [(v, e) for v, e in rows if v["person"] in no_print]
 
     from kiosk.flows.verify import VerifyConfig
 
@@ -330,7 +334,10 @@ def campaign_figures(rows: list[tuple[dict, dict]], truth) -> dict:
                                            if e["reason"] == "officer_referred"),
                     "approval_withheld": len(gated), "approval_open": len(open_),
                     "open_because": dict(Counter(why_open(e) for e in open_)),
-                    "accepted_because_open": dict(Counter(why_open(e) for e in officer_ok))},
+                    "accepted_because_open": dict(Counter(why_open(e) for e in officer_ok)),
+                    "claims_on_no_print": len(on_no_print),
+                    "accepted_on_no_print": sum(1 for _, e in on_no_print
+                                                if e["reason"] == "officer_approved")},
         "comparisons": len(scores), "comparisons_matched": sum(
             1 for _, e in rows for a in e.get("attempts") or []
             if a["p"] == "recipient" and a["r"] == "match"),
