@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="start from these weights (a second stage on fresh samples)")
     ap.add_argument("--workers", type=int, default=2, help="processes rendering samples")
     ap.add_argument("--deadline", type=float, default=None,
-                    help="stop after the epoch that ends past this many seconds from the start")
+                    help="time box, seconds from the start (rendering included): as many "
+                    "epochs as fit, planned from the first, under one cosine learning rate")
     ap.add_argument("--no-keep", action="store_true",
                     help="do not save the rendered data set in the cache (large runs)")
     args = ap.parse_args(argv)
