@@ -238,6 +238,7 @@ def _campaign(r: dict) -> list[str]:
         return [gate, ""]
     k, b, o = c["bookkeeping"], c["biometric"], c["officer"]
     stopped = o.get("stopped_by_gate", 0)
+    on_no_print = _div(o.get("accepted_on_no_print", 0), c["attempts"])
     cap = c["captures"]
     out = [
         "## Impostor campaign: bounding inclusion", "",
@@ -286,9 +287,8 @@ def _campaign(r: dict) -> list[str]:
            "usable fingerprint, for whom no biometric rung exists here (no face is "
            "enrolled, see Assumptions), so the officer alone decided them: "
            f"{o['accepted_on_no_print']} were accepted "
-           f"({_pct4(_div(o['accepted_on_no_print'], c['attempts']))} of all attempts"
-           + (", by themselves above the 0.01 % target"
-              if _div(o['accepted_on_no_print'], c['attempts']) > 1e-4 else "")
+           f"({_pct4(on_no_print)} of all attempts"
+           + (", by themselves above the 0.01 % target" if on_no_print > 1e-4 else "")
            + "): the officer's error rate sets that part, not the matcher; only a second "
            "modality for those people (a face the kiosk can tell apart) would remove it."
            if "claims_on_no_print" in o else ""),

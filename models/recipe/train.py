@@ -169,10 +169,10 @@ def main(argv: list[str] | None = None) -> None:
     model = build(args.width)
     if args.init:
         model.load_weights(str(args.init))
-    steps = args.epochs * (len(x) // args.batch)
     if args.deadline:  # the learning rate is set per epoch by _time_box
         sched = args.lr
     else:
+        steps = args.epochs * (len(x) // args.batch)
         sched = keras.optimizers.schedules.CosineDecay(args.lr, steps, alpha=0.02)
     model.compile(optimizer=keras.optimizers.Adam(sched), loss=loss_fn)
     args.out.mkdir(parents=True, exist_ok=True)
