@@ -89,13 +89,20 @@ def test_a_capture_near_the_threshold_keeps_approval():
     assert d.outcome == "accepted" and "strong_mismatch" not in d.detail
 
 
-def test_poor_readings_or_one_finger_are_not_strong_evidence():
-    # Usable but poor captures: the fingers did not read well.
+def test_poor_readings_count_unless_a_quality_bound_is_set():
+    # By default every usable capture far below the threshold is evidence...
     _, actions = to_officer([capture(quality=0.3)] * 6)
+    assert "approve" not in actions[-1].choices
+    # ...with a bound for a good capture, poor readings are not.
+    strict = VerifyConfig(mismatch_quality=0.5)
+    _, actions = to_officer([capture(quality=0.3)] * 6, config=strict)
     assert "approve" in actions[-1].choices
     # Good readings of one finger only (two good ones of the second are not enough).
-    _, actions = to_officer([capture()] * 3 + [capture(quality=0.3)] * 3)
+    _, actions = to_officer([capture()] * 3 + [capture(quality=0.3)] * 3, config=strict)
     assert "approve" in actions[-1].choices
+
+
+def test_one_finger_is_not_strong_evidence():
     # One enrolled finger: one finger's evidence.
     _, actions = to_officer([capture()] * 3, fingers=(1,))
     assert "approve" in actions[-1].choices
