@@ -6,7 +6,10 @@
 Each genuine pair is aligned by comparing the full images (reliable where the full-image EER is
 low); one centre window is mapped through that alignment onto the other, and the share of it
 that lands inside is the pair's shared window. The crop pairs scoring under the crop EER threshold
-are then counted by shared window. A diagnosis of the evaluation protocol, not a tuning aid.
+are then counted by shared window. Under the same alignment, carried into the crops' frames, it
+also counts each failing pair's minutiae that lie on the other crop's finger and the pairs the
+comparison makes there: what a minutiae matcher could pair even if it found the alignment. A
+diagnosis of the evaluation protocol, not a tuning aid.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from kiosk.biometrics.fingerprint import match
 from kiosk.biometrics.fingerprint import template as tpl
 from kiosk.biometrics.fingerprint.evaluate import evaluate, list_samples, load_image
 from kiosk.biometrics.fingerprint.matcher import load_matcher
-from kiosk.biometrics.fingerprint.preprocess import SENSOR_DPI
+from kiosk.biometrics.fingerprint.preprocess import SENSOR_DPI, centre_crop
 
 CROP_W, CROP_H = 256, 288
 BINS = ((0.0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.01))
@@ -73,7 +76,8 @@ def main() -> int:
     window = ((ox + (gx + 0.5) / 20 * cw) + 1j * (oy + (gy + 0.5) / 20 * ch)).ravel()
     thr = np.quantile(crop.impostor, 1 - metrics.eer(crop.genuine, crop.impostor))
     shared = []
-    for r, t, v in alignments(matcher, samples, crop.genuine_pairs):
+    aligned = alignments(matcher, samples, crop.genuine_pairs)
+    for r, t, v in aligned:
         if v < args.sure:
             shared.append(np.nan)
             continue
@@ -82,6 +86,9 @@ def main() -> int:
         shared.append(float(inside.mean()))
     shared = np.array(shared)
     fail = crop.genuine < thr
+    crop_recs = [tpl.decode(matcher.extract(centre_crop(load_image(p), CROP_W, CROP_H))).records[0]
+                 for _f, _i, p in samples]
+    off = complex(max(w - CROP_W, 0) // 2 * f, max(h - CROP_H, 0) // 2 * f)
     print(f"{args.folder.name}: crop EER {metrics.eer(crop.genuine, crop.impostor):.2%}, "
           f"{int(fail.sum())} of {len(fail)} genuine crop pairs under its threshold")
     for lo, hi in BINS:
@@ -91,7 +98,32 @@ def main() -> int:
     unsure = np.isnan(shared)
     print(f"  full-image alignment not trusted: {int(unsure.sum())} pairs, "
           f"{int((unsure & fail).sum())} failing")
+    # The failing pairs under their true alignment, in the crops' own frames.
+    bare = above = 0
+    for k in np.flatnonzero(fail & ~unsure):
+        a, b = (crop_recs[i] for i in crop.genuine_pairs[k])
+        r, t, _v = aligned[k]
+        common, _m, score = aligned_pairs(a, b, r, t + (r - 1) * off)
+        bare += common <= 1
+        above += score >= thr
+    print(f"  failing pairs (alignment trusted) with at most one minutia on the other crop's "
+          f"finger under the true alignment: {bare}; scoring above the threshold under it: {above}")
     return 0
+
+
+def aligned_pairs(a, b, r: complex, t: complex) -> tuple[int, float, float]:
+    """(fewer of the two prints' minutiae on the other's finger, pairs, score) of crop records
+    a, b under z -> r z + t, pairing as the comparison does (anchored at the common minutiae)."""
+    r, t = np.complex64(r), np.complex64(t)
+    za = r * a.z + t
+    on_b = np.array([match._inside(b, za[i:i + 1]) for i in range(len(za))], bool)
+    common = min(int(on_b.sum()), match._inside(a, (b.z - t) * np.conj(r)))
+    if common == 0:
+        return 0, 0.0, 0.0
+    anchor = np.array([za[on_b].mean()], np.complex64)
+    sw = (match.LOCAL_BASE + match.local_similarity(a, b)) / (match.LOCAL_BASE + 1.0)
+    _w, _wa, _wb, m, z = match._pair(a, b, sw, np.array([r]), np.array([t]), anchor)
+    return common, float(m[0]), match._score(a, b, float(m[0]), r, t, z[0])
 
 
 if __name__ == "__main__":
