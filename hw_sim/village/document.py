@@ -208,8 +208,8 @@ GATE_RATIONALE = (
     "below the threshold on every finger tried, because they are someone else's. Before, "
     "the officer saw only \"the fingers failed\" and a relative with the family's KK could "
     "talk their way through, so inclusion at the officer rung was whatever the officer's "
-    "vigilance was, whatever the matcher did. Now, when at least {captures} good captures "
-    "(quality ≥ {quality}) of at least {fingers} enrolled fingers all scored below "
+    "vigilance was, whatever the matcher did. Now, when at least {captures} {good} of at "
+    "least {fingers} enrolled fingers all scored below "
     "{ratio:.0%} of the threshold each comparison had to clear, the officer's screen says "
     "the fingers are most likely someone else's and offers only deny or refer to the "
     "village office, where the "
@@ -218,7 +218,7 @@ GATE_RATIONALE = (
     "scored that low (wrong fingers included), against {imp_below} of impostors'; genuine "
     "visits where approval was withheld: {gen_gated} (they are referred, counted as "
     "refused for the period). Approval stays open when the evidence "
-    "is weak: poor readings, one finger, or a capture near the threshold — so a worn-"
+    "is weak: no usable reading, one finger, or a capture near the threshold — so a worn-"
     "fingered impostor can still mislead an officer, and that figure is a human one under "
     "the stated officer assumptions, reported apart from the biometric bound.")
 
@@ -229,7 +229,9 @@ def _campaign(r: dict) -> list[str]:
     c = r.get("campaign")
     cfg = VerifyConfig()
     caps = r["captures"]
-    gate = GATE_RATIONALE.format(captures=cfg.mismatch_captures, quality=cfg.mismatch_quality,
+    good = (f"good captures (quality ≥ {cfg.mismatch_quality})" if cfg.mismatch_quality > 0
+            else "usable captures (every capture the quality gate let through)")
+    gate = GATE_RATIONALE.format(captures=cfg.mismatch_captures, good=good,
                                  fingers=cfg.mismatch_fingers, ratio=cfg.mismatch_ratio,
                                  gen_below=_pct(caps["genuine"].get("far_below_rate", 0.0)),
                                  imp_below=_pct(caps["impostor"].get("far_below_rate", 0.0)),
@@ -300,18 +302,23 @@ def _campaign(r: dict) -> list[str]:
                    f"{_shares(x['accepted_by']) or '-'} | {_shares(x['outcomes'])} |")
     out += ["", gate, ""]
     if c.get("gate_sensitivity"):
-        out += ["The same gate with other bounds for a good capture, applied to this run's "
-                "events (the kiosk ran with the first row):", "",
-                "| a good capture: quality ≥ | impostors' officer decisions closed "
+        ran = f"{cfg.mismatch_quality:.1f}"
+        out += ["The same gate with other bounds for a capture to count, applied to this run's "
+                "events (the kiosk ran with the marked row):", "",
+                "| a capture counts at quality ≥ | impostors' officer decisions closed "
                 "| genuine visits closed |", "| --- | --- | --- |"]
         for q, x in c["gate_sensitivity"].items():
             label = q if q != "0.0" else "0 (every usable capture)"
+            label += " (the kiosk)" if q == ran else ""
             out.append(f"| {label} | {x['impostor_decisions_closed']:,} "
                        f"({_pct(x['share'])}) | {x['genuine_visits_closed']} |")
-        out += ["", "Only the genuine people whose fingers fail twice meet the officer at all "
-                "(here mostly those with no usable print, who have no good capture), so this "
-                "village says little about what a lower bound would cost honest people; the "
-                "kiosk keeps the stricter one.", ""]
+        visits = r["genuine"]["visits"]
+        worst = max(x["genuine_visits_closed"] for x in c["gate_sensitivity"].values())
+        out += ["", f"Genuine visits the gate would close at the loosest bound: {worst} of "
+                f"{visits:,} (95 % upper bound {_pct(rp.upper_bound(worst, visits))}). A genuine "
+                "person meets it only if every usable capture on two fingers scores below "
+                f"{cfg.mismatch_ratio:.0%} of the threshold; most who reach the officer have no "
+                "usable capture at all (no usable print) and are not affected.", ""]
     return out
 
 
@@ -339,6 +346,12 @@ def _why(r: dict) -> list[str]:
                 + ("The officer rung let some through (the stated officer assumption: the "
                    "officer is misled by a relative with the family's KK more often than by a "
                    "stranger). " if by.get("officer (misled)") else "")
+                + (f"In the campaign, approval was open for them because: {_shares(why)}. With "
+                   "no usable capture the fingers say nothing about who is there (only a "
+                   "second modality would: a face the kiosk can tell apart); a capture near "
+                   "the threshold is not evidence of someone else. "
+                   if (why := ((r.get("campaign") or {}).get("officer") or {})
+                       .get("accepted_because_open")) else "")
                 + (f"A fingerprint false match let {by_fp} through. " if (by_fp := sum(
                     n for how, n in by.items() if "false match" in how)) else "")
                 + (f"{c['comparisons_matched']} of {c['comparisons']:,} impostor comparisons "

@@ -315,7 +315,7 @@ def campaign_figures(rows: list[tuple[dict, dict]], truth) -> dict:
             return "no usable capture"
         good = [a for a in sc if (a.get("q") or 0) >= cfg.mismatch_quality]
         if len(good) < cfg.mismatch_captures or len({a["f"] for a in good}) < cfg.mismatch_fingers:
-            return "too few good captures"
+            return "too few usable captures or fingers"
         return "a capture near the threshold"
 
     return {
