@@ -71,10 +71,10 @@ PROMPTS: dict[str, tuple[str, str]] = {
                                 "masuk dengan sidik jari.",
                                 "no officer has a PIN on this kiosk; use the finger"),
     "officer_strong_mismatch": (
-        "Petugas: {captures} rekaman sidik jari yang terbaca baik dari {fingers} jari semuanya "
+        "Petugas: {captures} rekaman sidik jari yang terbaca dari {fingers} jari semuanya "
         "jauh di bawah ambang; kemungkinan besar ini orang lain. Persetujuan di kiosk tidak "
         "tersedia: tolak, atau rujuk ke kantor desa dengan KK dan KTP.",
-        "officer: {captures} good captures of {fingers} fingers all scored far below the "
+        "officer: {captures} usable captures of {fingers} fingers all scored far below the "
         "threshold, strong evidence of someone else; no approval at the kiosk: deny, or refer "
         "to the village office with KK and KTP"),
     "officer_step_in": ("Petugas mengambil alih. Petugas: masuk dengan sidik jari atau PIN.",
