@@ -62,10 +62,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", type=Path)
     ap.add_argument("--dpi", type=float, default=SENSOR_DPI)
+    ap.add_argument("--model", default="fingerprint",
+                    help="manifest entry (fingerprint_float: the float twin)")
     ap.add_argument("--sure", type=float, default=0.2,
                     help="full-image score above which the alignment is trusted")
     args = ap.parse_args()
-    matcher = load_matcher(dpi=args.dpi)
+    matcher = load_matcher(dpi=args.dpi, model=args.model)
     crop = evaluate(matcher, args.folder, crop=(CROP_W, CROP_H))
     samples = list_samples(args.folder)
     h, w = load_image(samples[0][2]).shape
@@ -100,14 +102,19 @@ def main() -> int:
           f"{int((unsure & fail).sum())} failing")
     # The failing pairs under their true alignment, in the crops' own frames.
     bare = above = 0
+    names = [f"{fi}_{im}" for fi, im, _p in samples]
+    listed = []
     for k in np.flatnonzero(fail & ~unsure):
         a, b = (crop_recs[i] for i in crop.genuine_pairs[k])
         r, t, _v = aligned[k]
         common, _m, score = aligned_pairs(a, b, r, t + (r - 1) * off)
         bare += common <= 1
         above += score >= thr
+        i, j = crop.genuine_pairs[k]
+        listed.append(f"{names[i]}-{names[j]}{'' if common > 1 else ' (bare)'}")
     print(f"  failing pairs (alignment trusted) with at most one minutia on the other crop's "
           f"finger under the true alignment: {bare}; scoring above the threshold under it: {above}")
+    print("  failing pairs (bare: at most one minutia in common):", ", ".join(listed))
     return 0
 
 
