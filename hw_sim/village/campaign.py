@@ -196,6 +196,8 @@ def run(kiosk, village: pop.Village, truth, clock, attempts: int, seed: int, pro
     from kiosk.flows.verify import VerifyConfig, VerifyFlow
     from kiosk.runtime.session import Session
 
+    from .simulate import stranger_conditions  # here: simulate imports this module
+
     plan = schedule(village, attempts, seed, outsiders)
     # The presenters' masters for the claimed people's enrolled fingers (and the other
     # hand's, for the wrong finger), grown up front in parallel rather than one by one.
@@ -223,8 +225,6 @@ def run(kiosk, village: pop.Village, truth, clock, attempts: int, seed: int, pro
         if a["presenter_person"] is not None:
             conditions = people[a["presenter_person"]].conditions
         else:
-            from .simulate import stranger_conditions
-
             conditions = stranger_conditions(a["presenter"])
         hands = {"recipient": bh.hand_for(a["presenter"], conditions, seed, 3_000_000_000 + i),
                  "officer": bh.officer_hand(a["seed"])}

@@ -188,10 +188,6 @@ def _inclusion_rows(r: dict, yes: dict) -> list[str]:
         f"accepted ({_pct(imp['rate'])}) | reported |"]
 
 
-def _div(a: float, b: float) -> float:
-    return a / b if b else 0.0
-
-
 def _pct4(x: float) -> str:
     """Small rates to three significant figures (a bound of 0.00998 % is not 0.0100 %)."""
     return f"{100 * x:.3g}%"
@@ -240,7 +236,7 @@ def _campaign(r: dict) -> list[str]:
         return [gate, ""]
     k, b, o = c["bookkeeping"], c["biometric"], c["officer"]
     stopped = o.get("stopped_by_gate", 0)
-    on_no_print = _div(o.get("accepted_on_no_print", 0), c["attempts"])
+    on_no_print = rp._rate(o.get("accepted_on_no_print", 0), c["attempts"])
     cap = c["captures"]
     out = [
         "## Impostor campaign: bounding inclusion", "",
@@ -280,7 +276,7 @@ def _campaign(r: dict) -> list[str]:
         f"({_shares(o['open_because']) or '-'}). Accepted by the officer (misled): "
         f"{o['accepted']} ({_pct4(o['rate'])}, 95 % upper bound {_pct4(o['upper95'])}); "
         f"without the gate, the {stopped} it turned into referrals would have been "
-        f"approvals too ({_pct4(_div(o['accepted'] + stopped, c['attempts']))} of "
+        f"approvals too ({_pct4(rp._rate(o['accepted'] + stopped, c['attempts']))} of "
         "attempts); "
         f"approval was open because: {_shares(o['accepted_because_open']) or '-'}. This is "
         "a policy and human figure: it follows from the officer assumptions below "
@@ -355,7 +351,7 @@ def _why(r: dict) -> list[str]:
                 + (f"A fingerprint false match let {by_fp} through. " if (by_fp := sum(
                     n for how, n in by.items() if "false match" in how)) else "")
                 + (f"{c['comparisons_matched']} of {c['comparisons']:,} impostor comparisons "
-                   f"matched ({_pct4(_div(c['comparisons_matched'], c['comparisons']))} per "
+                   f"matched ({_pct4(rp._rate(c['comparisons_matched'], c['comparisons']))} per "
                    "comparison); an impostor attempt makes up to 6 comparisons (3 tries on "
                    "each of 2 fingers), so per attempt the rate is up to 6 times that. The "
                    "kiosk sets each comparison's threshold for the claim's rate "

@@ -287,7 +287,8 @@ def campaign_figures(rows: list[tuple[dict, dict]], truth) -> dict:
     rung and by the officer, each with its exact 95 % upper bound over all attempts."""
     n = len(rows)
     accepted = [e for _, e in rows if e["decision"] == "accepted"]
-    officer = sum(1 for e in accepted if e["reason"] == "officer_approved")
+    officer_ok = [e for e in accepted if e["reason"] == "officer_approved"]
+    officer = len(officer_ok)
     biometric = len(accepted) - officer
     scores = [a["s"] for _, e in rows for a in e.get("attempts") or []
               if a["p"] == "recipient" and a.get("s") is not None]
@@ -296,7 +297,6 @@ def campaign_figures(rows: list[tuple[dict, dict]], truth) -> dict:
     decided = [e for e in at_officer if (e.get("officer") or {}).get("reason")]
     gated = [e for e in decided if (e.get("detail") or {}).get("strong_mismatch")]
     open_ = [e for e in decided if not (e.get("detail") or {}).get("strong_mismatch")]
-    officer_ok = [e for e in accepted if e["reason"] == "officer_approved"]
     walked = sum(1 for _, e in rows if e["reason"] == "cancelled_by_person")
     # A person enrolled without a usable fingerprint has no biometric rung here (no face is
     # enrolled): on their NIK the officer alone decides, whatever the matcher does.
@@ -350,16 +350,12 @@ def campaign_figures(rows: list[tuple[dict, dict]], truth) -> dict:
 
 
 def strong_mismatch(e: dict, threshold: float, quality: float) -> bool:
-    """VerifyConfig's gate applied to an event's attempts with another quality bound."""
-    from kiosk.flows.verify import VerifyConfig
+    """The flow's gate (verify.mismatch_evidence) on a booked event, at another quality bound."""
+    from kiosk.flows.verify import VerifyConfig, mismatch_evidence
 
-    c = VerifyConfig()
-    scored = [a for a in e.get("attempts") or [] if a["p"] == "recipient"
-              and a.get("s") is not None]
-    if not scored or any(a["s"] >= c.mismatch_ratio * threshold for a in scored):
-        return False
-    good = [a for a in scored if (a.get("q") or 0.0) >= quality]
-    return len(good) >= c.mismatch_captures and len({a["f"] for a in good}) >= c.mismatch_fingers
+    scored = [(a["f"], a.get("q"), a["s"]) for a in e.get("attempts") or []
+              if a["p"] == "recipient" and a.get("s") is not None]
+    return mismatch_evidence(scored, threshold, VerifyConfig(), quality) is not None
 
 
 def gate_sensitivity(campaign, genuine, threshold: float) -> dict:

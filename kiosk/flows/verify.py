@@ -78,6 +78,28 @@ class VerifyConfig:
     claim_fmr: float | None = 1e-4
 
 
+def mismatch_evidence(captures: list[tuple[int, float | None, float]], threshold: float,
+                      c: VerifyConfig, quality: float | None = None) -> dict | None:
+    """The gate's evidence that the fingers read well and are someone else's, or None.
+
+    ``captures``: (finger, quality, score) of the person's scored captures; ``threshold``:
+    what each comparison had to clear; ``quality``: another bound for a capture to count
+    than ``c.mismatch_quality`` (the village report's sensitivity table). Pure.
+    """
+    if c.mismatch_captures <= 0:
+        return None
+    limit = c.mismatch_ratio * threshold
+    if not captures or any(s >= limit for _f, _q, s in captures):
+        return None
+    bound = c.mismatch_quality if quality is None else quality
+    good = [(f, s) for f, q, s in captures if (q or 0.0) >= bound]
+    fingers = sorted({f for f, _s in good})
+    if len(good) < c.mismatch_captures or len(fingers) < c.mismatch_fingers:
+        return None
+    return {"captures": len(good), "fingers": fingers,
+            "best_score": round(max(s for _f, _q, s in captures), 4), "below": round(limit, 4)}
+
+
 @dataclass
 class VerifyState(BaseState):
     programme: str | None = None
@@ -362,22 +384,9 @@ class VerifyFlow(Flow):
     def strong_mismatch(self) -> dict | None:
         """The evidence that the fingers read well and are someone else's (VerifyConfig's
         ``mismatch_*``), or None. Pure: computed from the attempts recorded so far."""
-        c = self.config
-        if c.mismatch_captures <= 0:
-            return None
-        scored = [a for a in self.s.attempts
+        scored = [(a["finger"], a["quality"], a["score"]) for a in self.s.attempts
                   if a["purpose"] == "recipient" and a["score"] is not None]
-        # Of the threshold each of this claim's comparisons had to clear.
-        limit = c.mismatch_ratio * self._match_threshold()
-        if not scored or any(a["score"] >= limit for a in scored):
-            return None
-        good = [a for a in scored if (a["quality"] or 0.0) >= c.mismatch_quality]
-        fingers = sorted({a["finger"] for a in good})
-        if len(good) < c.mismatch_captures or len(fingers) < c.mismatch_fingers:
-            return None
-        return {"captures": len(good), "fingers": fingers,
-                "best_score": round(max(a["score"] for a in scored), 4),
-                "below": round(limit, 4)}
+        return mismatch_evidence(scored, self._match_threshold(), self.config)
 
     def _ask_choice(self) -> A.RequestOfficerChoice:
         options = self._options()
