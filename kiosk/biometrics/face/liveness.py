@@ -73,6 +73,9 @@ class LivenessConfig:
     min_parallax: float = 0.006  # below this the moving "face" was flat
     max_moire: float = 2.9
     min_flash_slope: float = 0.12
+    # Colours the face must have been seen under before the flash check may judge it; a
+    # quick person finishes the challenges first and is asked to keep looking meanwhile.
+    min_flash_colours: int = 3
 
 
 @dataclass(frozen=True)
@@ -109,8 +112,7 @@ class LivenessSession:
         self.config = config or LivenessConfig()
         self.challenges = list(challenges) if challenges else pick_challenges(rng)
         total = self.config.settle + self.config.challenge_timeout * len(self.challenges) + 1
-        self._flash = [rng.randrange(len(FLASH_PALETTE))
-                       for _ in range(int(total / FLASH_HOLD) + 2)]
+        self._flash = _flash_sequence(rng, int(total / FLASH_HOLD) + 2)
         self._t0: float | None = None
         self._index = -1  # -1 = settling
         self._started = 0.0
@@ -127,8 +129,8 @@ class LivenessSession:
         """The challenge to ask for now; LOOK_AT_CAMERA while settling, None once decided."""
         if self.verdict is not None:
             return None
-        if self._index < 0:
-            return Guidance.LOOK_AT_CAMERA
+        if self._index < 0 or self._index >= len(self.challenges):
+            return Guidance.LOOK_AT_CAMERA  # settling, or finishing the flash check
         return _PROMPT[self.challenges[self._index]]
 
     def screen_colour(self, t: float) -> tuple[int, int, int]:
@@ -161,13 +163,22 @@ class LivenessSession:
             if obs.t - self._t0 >= cfg.settle and self._base["openness"]:
                 self._next(obs.t)
             return None
+        if self._index >= len(self.challenges):  # challenges done; the flash needs more
+            if self._flash_colours() >= cfg.min_flash_colours \
+                    or obs.t - self._started > cfg.challenge_timeout:
+                return self._decide()
+            return None
         if obs.t - self._started > cfg.challenge_timeout:
             return self._end(False, f"challenge_timeout:{self.current}")
         if obs.face and self._done(obs):
             self._next(obs.t)
-            if self._index >= len(self.challenges):
+            if self._index >= len(self.challenges) \
+                    and self._flash_colours() >= cfg.min_flash_colours:
                 return self._decide()
         return None
+
+    def _flash_colours(self) -> int:
+        return len({s for s, _ in self._flash_pairs})
 
     def _next(self, t: float) -> None:
         self._index += 1
@@ -217,6 +228,14 @@ class LivenessSession:
     def _end(self, live: bool, reason: str, scores: dict | None = None) -> Verdict:
         self.verdict = Verdict(live, reason, scores or {})
         return self.verdict
+
+
+def _flash_sequence(rng: random.Random, n: int) -> list[int]:
+    """Palette indices with no colour twice in a row, so every hold change is a flash."""
+    seq = [rng.randrange(len(FLASH_PALETTE))]
+    while len(seq) < n:
+        seq.append((seq[-1] + rng.randrange(1, len(FLASH_PALETTE))) % len(FLASH_PALETTE))
+    return seq
 
 
 # --- passive measures (pure) --------------------------------------------------------------

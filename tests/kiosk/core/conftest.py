@@ -42,7 +42,8 @@ def finger_bank(request):
     from core_fixtures import FingerBank, generator_version
 
     name = f"sidik_fingers_{generator_version()}"
-    if request.config.cache is None:  # -p no:cacheprovider: memoise for this session only
+    # -p no:cacheprovider: memoise for this session only
+    if getattr(request.config, "cache", None) is None:
         return FingerBank(None)
     return FingerBank(request.config.cache.mkdir(name))
 

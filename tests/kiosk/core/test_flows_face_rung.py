@@ -453,8 +453,11 @@ def test_cli_enrols_a_face_and_verify_reaches_it(capsys, kiosk_paths, finger_ban
 
     photo = tmp_path / "dewi.png"
     Image.fromarray(draw_face(scale=1.3)).save(photo)
+    # The drawn face's measured yaw under-reads its turn (about a third), so some seeds'
+    # turns stay under the bar; this test is about the CLI's plumbing, not that margin
+    # (bench/face_liveness.py measures it on real faces).
     common = ["--sim", "--matcher", "standin", "--sim-officer-identity", str(EKO_ID),
-              "--data-dir", str(kiosk_paths.data_dir), "--json"]
+              "--sim-face-seed", "1", "--data-dir", str(kiosk_paths.data_dir), "--json"]
 
     def run(*argv):
         code = main([str(a) for a in argv] + common)

@@ -1,11 +1,14 @@
 """Liveness: the pure state machine and measures, then whole sessions on the simulated camera."""
 
+import itertools
+
 import numpy as np
 import pytest
 from synthface import draw_face
 
 from kiosk.biometrics.face.interface import Guidance
 from kiosk.biometrics.face.liveness import (
+    FLASH_HOLD,
     Challenge,
     LivenessSession,
     Observation,
@@ -71,9 +74,31 @@ def test_challenges_are_random_and_always_include_a_turn():
     assert len({tuple(pick_challenges(random.Random(s), pool)) for s in range(60)}) == 8
 
 
-def test_open_mouth_challenge():
-    s = LivenessSession(challenges=[Challenge.OPEN_MOUTH, Challenge.TURN_LEFT])
-    assert _run(s, _cooperative({})).live
+@pytest.mark.parametrize("seed", range(40))
+def test_quick_person_is_not_rejected_for_a_short_flash(seed):
+    # Two fast challenges finish within ~3 flash holds; the session must keep watching
+    # until the face has been seen under enough colours rather than call it a photo.
+    s = LivenessSession(seed=seed, challenges=[Challenge.OPEN_MOUTH, Challenge.TURN_LEFT])
+    v = _run(s, _cooperative({}))
+    assert v.live, v
+    assert len({c for c, _ in s._flash_pairs}) >= 3
+
+
+def test_flash_never_shows_one_colour_twice_in_a_row():
+    for seed in range(20):
+        s = LivenessSession(seed=seed)
+        s.feed(_obs(0.0))
+        colours = [s.screen_colour(i * FLASH_HOLD) for i in range(28)]
+        assert all(a != b for a, b in itertools.pairwise(colours))
+
+
+def test_after_the_challenges_the_kiosk_asks_to_keep_looking():
+    s = LivenessSession(seed=0, challenges=[Challenge.OPEN_MOUTH])
+    s.feed(_obs(0.0))
+    s.feed(_obs(0.6))  # settled: the challenge starts
+    assert s.prompt(0.6) is Guidance.OPEN_MOUTH
+    assert s.feed(_obs(0.7, mouth=0.5, screen_rgb=s.screen_colour(0.7))) is None
+    assert s.prompt(0.7) is Guidance.LOOK_AT_CAMERA  # two colours so far: not enough
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -86,35 +111,35 @@ def test_cooperative_person_passes(seed):
 
 
 def test_wrong_direction_times_out():
-    s = LivenessSession(challenges=[Challenge.TURN_LEFT])
+    s = LivenessSession(seed=0, challenges=[Challenge.TURN_LEFT])
     v = _run(s, lambda t, c: {"yaw": -20.0 if c else 0.0, "parallax": 0.02})
     assert not v.live and v.reason == "challenge_timeout:turn_left"
 
 
 def test_still_photo_cannot_blink():
-    s = LivenessSession(challenges=[Challenge.BLINK])
+    s = LivenessSession(seed=0, challenges=[Challenge.BLINK])
     v = _run(s, lambda t, c: {})
     assert not v.live and v.reason == "challenge_timeout:blink"
 
 
 def test_face_lost():
-    s = LivenessSession(challenges=[Challenge.BLINK])
+    s = LivenessSession(seed=0, challenges=[Challenge.BLINK])
     v = _run(s, lambda t, c: {"face": t < 1.0})
     assert v.reason == "face_lost"
 
 
 def test_flat_turn_is_rejected():
-    s = LivenessSession(challenges=[Challenge.TURN_RIGHT])
+    s = LivenessSession(seed=0, challenges=[Challenge.TURN_RIGHT])
     v = _run(s, lambda t, c: {"yaw": -20.0, "parallax": 0.001} if c else {})
     assert not v.live and v.reason == "flat"
 
 
 def test_screen_patterns_and_missing_reflection_are_rejected():
-    s = LivenessSession(challenges=[Challenge.TURN_LEFT])
+    s = LivenessSession(seed=0, challenges=[Challenge.TURN_LEFT])
     v = _run(s, lambda t, c: {"yaw": 20.0, "parallax": 0.02, "moire": 4.0} if c
              else {"moire": 4.0})
     assert v.reason == "screen_pattern"
-    s = LivenessSession(challenges=[Challenge.TURN_LEFT])
+    s = LivenessSession(seed=0, challenges=[Challenge.TURN_LEFT])
     v = _run(s, lambda t, c: {"yaw": 20.0, "parallax": 0.02, "gain": 0.02} if c
              else {"gain": 0.02})
     assert v.reason == "no_skin_reflection"
