@@ -194,8 +194,9 @@ def build(data_dir: Path, make=None, progress=print, matcher=None, face=None) ->
                 face_matcher = None
                 if face and person is FACE_PERSON:
                     face_matcher = face[0]
+                    # seeded: the demo world is built the same way every time
                     session.faces = LiveFaces.for_matcher(face_camera(face[1], face_matcher),
-                                                          face_matcher)
+                                                          face_matcher, seed=0)
                 flow = EnrolFlow(matcher, config, face_matcher=face_matcher)
                 result = session.run(flow, A.Start(person.nik))
                 if result.outcome != "enrolled":
