@@ -37,6 +37,7 @@ from kiosk.biometrics.face.liveness import (
     LivenessSession,
     drive,
 )
+from kiosk.flows.verify import LIVENESS_RETRIED
 
 KINDS = ("live", "print", "screen", "print_turn_only")
 
@@ -65,6 +66,7 @@ def main(argv=None) -> int:
     cfg = LivenessConfig()
     kinds = [k for k in args.kinds.split(",") if k in KINDS]
     results = {k: [] for k in kinds}
+    retried = {k: [] for k in kinds}  # the verdict after the kiosk's one retry
     t_frames = []
     start = time.perf_counter()
     for i, path in enumerate(files):
@@ -76,22 +78,20 @@ def main(argv=None) -> int:
         geo = FaceGeometry.from_keypoints(faces[0].keypoints, faces[0].box)
         for seed in range(1, args.seeds + 1):
             for kind in kinds:
-                actor = make_actor(kind, still, geo, seed * 1000 + i)
                 # print_turn_only: an ablation with the head turn as the only challenge, so
                 # the planarity check alone has to stop the (tilted) print.
                 only = ([Challenge.TURN_LEFT if (seed + i) % 2 else Challenge.TURN_RIGHT]
                         if kind == "print_turn_only" else None)
-                session = LivenessSession(seed=seed * 7919 + i, challenges=only, config=cfg)
-                t0 = time.perf_counter()
-                frames = [0]
-
-                def grab(t, prompt, colour, actor=actor, frames=frames):
-                    frames[0] += 1
-                    return actor.frame(t, prompt, colour)
-
-                verdict = drive(session, analyser, grab)
-                t_frames.append((time.perf_counter() - t0) / max(frames[0], 1))
+                verdict = one_session(analyser, cfg, make_actor(kind, still, geo, seed * 1000 + i),
+                                      seed * 7919 + i, only, t_frames)
                 results[kind].append(verdict)
+                # The kiosk's policy (VerifyConfig.liveness_attempts): a challenge not done in
+                # time or a face that left the frame gets one fresh session; so does an attack.
+                if not verdict.live and verdict.reason.startswith(LIVENESS_RETRIED):
+                    verdict = one_session(analyser, cfg,
+                                          make_actor(kind, still, geo, seed * 1000 + i + 500),
+                                          seed * 7919 + i + 500_000, only, t_frames)
+                retried[kind].append(verdict)
                 if args.verbose:
                     print(f"{path.name} {kind} seed {seed}: {verdict.reason} {verdict.scores}")
     summary = {}
@@ -108,11 +108,15 @@ def main(argv=None) -> int:
             "no_skin_reflection": sum(v.scores["flash_slope"] < cfg.min_flash_slope
                                       for v in done),
         }
+        ok2 = sum(v.live for v in retried[kind])
+        rate2 = ok2 / len(vs) if kind == "live" else 1 - ok2 / len(vs)
         summary[kind] = {"sessions": len(vs), "rate": round(rate, 4),
+                         "rate_with_retry": round(rate2, 4),
                          "reasons": dict(reasons), "completed_challenges": len(done),
                          "each_passive_check_alone_rejects": alone}
         label = "live passed" if kind == "live" else "attacks stopped"
-        print(f"{kind:7s} {len(vs):4d} sessions  {label} {rate:.1%}  reasons {dict(reasons)}")
+        print(f"{kind:7s} {len(vs):4d} sessions  {label} {rate:.1%} (with the kiosk's retry "
+              f"{rate2:.1%})  reasons {dict(reasons)}")
         print(f"        completed challenges {len(done)}; passive checks alone reject {alone}")
     ms = 1000 * float(np.median(t_frames))
     print(f"analysis + simulation: {ms:.1f} ms per frame (median); "
@@ -121,6 +125,21 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(summary))
     return 0
+
+
+def one_session(analyser, cfg, actor, seed, only, t_frames) -> object:
+    """One liveness session of ``actor`` to its verdict; appends the time per frame."""
+    session = LivenessSession(seed=seed, challenges=only, config=cfg)
+    t0 = time.perf_counter()
+    frames = [0]
+
+    def grab(t, prompt, colour):
+        frames[0] += 1
+        return actor.frame(t, prompt, colour)
+
+    verdict = drive(session, analyser, grab)
+    t_frames.append((time.perf_counter() - t0) / max(frames[0], 1))
+    return verdict
 
 
 if __name__ == "__main__":

@@ -54,6 +54,9 @@ PROMPTS: dict[str, tuple[str, str]] = {
              "trying the face: look at the camera and follow the prompts"),
     "face_retry": ("Wajah belum cocok. Lihat lagi ke kamera.",
                    "face did not match yet; look at the camera again"),
+    "face_liveness_retry": (
+        "Gerakan belum terlihat. Kita ulangi: ikuti petunjuk di layar pelan-pelan.",
+        "the face challenge was not done in time; trying once more"),
     "officer_needed": ("Petugas akan membantu Anda. Mohon tunggu sebentar.",
                        "an officer will assist; officer authentication needed"),
     "officer_place_finger": ("Petugas: tempelkan jari Anda untuk masuk.",

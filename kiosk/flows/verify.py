@@ -48,6 +48,8 @@ STATES = (IDLE, AWAITING_NIK, LOADING_GALLERY, IDENTIFYING, LOADING_RECORD, CAPT
           "failed")
 # Where the flow waits for the person, and an officer may step in.
 STEP_IN_STATES = (AWAITING_NIK, IDENTIFYING, CAPTURING, FACE_CAPTURING)
+# Liveness failures of a person who did not follow (VerifyConfig.liveness_attempts).
+LIVENESS_RETRIED = ("challenge_timeout", "face_lost")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,11 @@ class VerifyConfig:
     nik_attempts: int = 3  # malformed NIK entries before referring to an officer
     officer_attempts: int = 4  # officer sign-in captures
     face_attempts: int = 1  # live face captures that did not match (or had no usable face)
+    # Liveness sessions when one ended because a challenge was not done in time or the face
+    # left the frame: a person who did not follow the prompt (slow, unsure) gets a fresh
+    # challenge. A failed passive check (flat, screen pattern, no skin reflection, face
+    # changed) is an attack's signature and is not retried.
+    liveness_attempts: int = 2
     pin_attempts: int = 3  # wrong officer PINs, then only the finger signs an officer in
     # Strong evidence of someone else: at least ``mismatch_captures`` captures of quality
     # >= ``mismatch_quality`` (0: every capture the quality gate let through) of at least
@@ -323,6 +330,11 @@ class VerifyFlow(Flow):
         if ev.failure is None and not ev.live:  # a photo, a screen, or a challenge not done
             reason = f"liveness_failed:{ev.liveness_reason or 'not_live'}"
             self._attempt("face", None, reason, ev.quality)
+            sessions = sum(a["purpose"] == "face" and a["result"].startswith("liveness_failed:")
+                           for a in self.s.attempts)
+            if (ev.liveness_reason or "").startswith(LIVENESS_RETRIED) \
+                    and sessions < self.config.liveness_attempts:
+                return [self._say("face_liveness_retry"), self._face_again()]
             self._log_rung("exhausted", reason)
             return self._next_rung()
         if ev.template is None or not ev.live:
@@ -353,7 +365,8 @@ class VerifyFlow(Flow):
         return [self._say("face_retry"), self._face_again()]
 
     def _face_again(self) -> A.RequestFaceCapture:
-        return A.RequestFaceCapture("recipient", self.s.match_tries + self.s.quality_tries + 1)
+        n = sum(a["purpose"] == "face" for a in self.s.attempts) + 1
+        return A.RequestFaceCapture("recipient", n)
 
     def _on_face_capturing_record_loaded(self, ev: A.RecordLoaded) -> list:
         self._record = ev.record

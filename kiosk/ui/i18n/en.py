@@ -115,6 +115,8 @@ TEXTS: dict[str, str] = {
     "prompt.next_finger": "Let us try another finger: place your {finger}.",
     "prompt.face": "Let us try your face: look at the camera and follow the screen.",
     "prompt.face_retry": "Your face did not match yet. Look at the camera again.",
+    "prompt.face_liveness_retry":
+        "We did not see the movement yet. Once more: follow the screen, slowly.",
     "prompt.officer_needed": "An officer will help you. Please wait a moment.",
     "prompt.officer_place_finger": "Officer: place your finger to sign in.",
     "prompt.officer_not_recognised": "Officer's fingerprint not recognised. Try again.",

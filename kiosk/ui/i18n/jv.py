@@ -82,6 +82,8 @@ TEXTS: dict[str, str] = {
     "prompt.next_finger": "Kita coba driji sanesipun: tempelaken {finger}.",
     "prompt.face": "Kita coba mawi pasuryan: mirsani kamera lan tindakaken pitedah ing layar.",
     "prompt.face_retry": "Pasuryan dereng cocok. Mirsani kamera malih.",
+    "prompt.face_liveness_retry":
+        "Obahipun dereng ketingal. Kita baleni: tindakaken pitedah ing layar alon-alon.",
     "prompt.officer_needed": "Petugas badhe mbiyantu panjenengan. Mangga dipun entosi.",
     "prompt.officer_place_finger": "Petugas: tempelaken driji kangge mlebet.",
     "prompt.officer_not_recognised": "Sidik driji petugas dereng dipun kenali. Coba malih.",

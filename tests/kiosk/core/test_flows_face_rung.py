@@ -118,6 +118,33 @@ def test_liveness_failure_goes_to_the_officer():
                              ("officer", "exhausted", "officer_unavailable")]
 
 
+def test_a_challenge_not_done_in_time_gets_one_fresh_session():
+    flow = VerifyFlow(FakeFingers(), face_matcher=FakeFace())
+    to_face_rung(flow, record())
+    slow = A.FaceCaptured(None, False, liveness_reason="challenge_timeout:turn_left")
+    actions = flow.step(slow)
+    assert [a.code for a in actions[:-1]] == ["face_liveness_retry"]
+    assert actions[-1] == A.RequestFaceCapture("recipient", 2) and flow.state == FACE_CAPTURING
+    (commit,) = flow.step(A.FaceCaptured(b"\x07", True, quality=0.8))  # did it this time
+    assert (commit.decision.outcome, commit.decision.modality) == ("accepted", "face")
+    # Twice too slow: the officer, with both sessions on record.
+    flow = VerifyFlow(FakeFingers(), face_matcher=FakeFace())
+    to_face_rung(flow, record())
+    flow.step(slow)
+    actions = flow.step(A.FaceCaptured(None, False, liveness_reason="face_lost"))
+    assert actions[-1] == A.LoadOfficers()
+    assert [a["result"] for a in flow.s.attempts if a["purpose"] == "face"] == [
+        "liveness_failed:challenge_timeout:turn_left", "liveness_failed:face_lost"]
+
+
+def test_a_failed_passive_check_is_not_retried():
+    for reason in ("flat", "screen_pattern", "no_skin_reflection", "face_changed"):
+        flow = VerifyFlow(FakeFingers(), face_matcher=FakeFace())
+        to_face_rung(flow, record())
+        actions = flow.step(A.FaceCaptured(None, False, liveness_reason=reason))
+        assert actions[-1] == A.LoadOfficers(), reason
+
+
 def test_live_face_of_someone_else_goes_to_the_officer():
     flow = VerifyFlow(FakeFingers(), face_matcher=FakeFace())
     to_face_rung(flow, record())
