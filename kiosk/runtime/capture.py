@@ -148,7 +148,7 @@ class LiveFaces:
     of it away, else the farthest) must match it at ``same_person``: the face that did
     the challenges is the face that is matched, not one held up for a moment. A session
     where they differ counts as not live (``face_changed``). ``seed`` fixes the
-    challenges (tests); by default each session draws fresh ones.
+    challenges (tests; attempt n uses seed + n - 1); by default each session draws fresh ones.
     """
 
     # Below the verify threshold on purpose: frames of one session differ in pose and
@@ -183,7 +183,8 @@ class LiveFaces:
             frames.append(image := self.grab(t, prompt, colour))
             return image
 
-        seed = self.seed if self.seed is not None else secrets.randbits(32)
+        # a fixed seed still gives each attempt of a visit its own challenges
+        seed = self.seed + attempt - 1 if self.seed is not None else secrets.randbits(32)
         try:
             verdict = drive(LivenessSession(seed=seed), self.analyser, grab, fps=self.fps)
         except BridgeError as exc:  # the camera stopped answering: a device fault, not a face

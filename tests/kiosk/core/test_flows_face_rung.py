@@ -577,3 +577,20 @@ def test_live_faces_checks_the_matched_face_did_the_challenges(monkeypatch):
     assert (got.template, got.live, got.liveness_reason) == (None, False, "face_changed")
     nobody = LiveFaces(frames(lambda i: 0), None, FrameFace(), seed=1)
     assert nobody.capture("recipient", 1).failure == "poor_quality"
+
+
+def test_a_seeded_camera_gives_each_attempt_its_own_challenges(monkeypatch):
+    from kiosk.biometrics.face import liveness
+    from kiosk.runtime.capture import LiveFaces
+
+    seen = []
+
+    def fake_drive(session, analyser, grab, fps=15.0):
+        seen.append((session.challenges, session._flash))
+        return liveness.Verdict(False, "challenge_timeout:blink")
+
+    monkeypatch.setattr(liveness, "drive", fake_drive)
+    faces = LiveFaces(lambda t, p, c: None, None, FrameFace(), seed=5)
+    for attempt in (1, 2, 1):
+        faces.capture("recipient", attempt)
+    assert seen[0] == seen[2] and seen[0] != seen[1]
