@@ -43,14 +43,27 @@ def test_image_down_and_up(sim):
 
 
 def test_burst_link_unlearns_pacing(sim):
-    """A read that blocked long on a busy host makes the driver pace the wire; the fast
-    simulator's bursts must undo that, or every later upload sleeps its wire time."""
+    """A read that blocked long on a busy host makes the driver pace the wire; bursts must
+    undo that, or every later upload sleeps its wire time. The decisions are checked with
+    stated timings (a loaded test host can make any link look paced), then a paced upload."""
     image = noisy_image(1)
     with R30xSensor(sim.url, timeout=5) as sensor:
-        sensor.down_image(image)
-        sensor._line_paced = True  # as learnt from one slow read
-        np.testing.assert_array_equal(sensor.up_image(), image)
+        wire = 1000 * 10 / sensor.baud  # seconds for 1000 bytes at the line rate
+        sensor._learn_pace(1000, 0.9 * wire)  # the read blocked about the wire time
+        assert sensor._line_paced
+        sensor._check_pace(1000, 0.9 * wire)  # arrived at the wire's pace: keep pacing
+        assert sensor._line_paced
+        sensor._check_pace(1000, 0.2 * wire)  # far faster than the wire: a burst
         assert not sensor._line_paced
+        sensor._learn_pace(1000, 0.9 * wire)
+        sensor._learn_pace(1000, 0.05 * wire)  # a read that returned at once
+        assert not sensor._line_paced
+        sensor._learn_pace(20, 1.0)  # too few bytes to tell
+        assert not sensor._line_paced
+        # Paced or not, the transfer is whole.
+        sensor.down_image(image)
+        sensor._line_paced = True
+        np.testing.assert_array_equal(sensor.up_image(), image)
 
 
 def test_char_transfer_store_and_library(sim):
