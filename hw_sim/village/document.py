@@ -331,7 +331,14 @@ def _why(r: dict) -> list[str]:
                 "The fingerprint rungs send these people on to the officer (see the ladder "
                 "paths below); the face rung is skipped because no face was enrolled (see "
                 "assumptions); so the last rung, the officer, decides, and genuine people are "
-                "finally refused there: " + _shares(paths) + ".", ""]
+                "finally refused there: " + _shares(paths) + "."
+                + (f" `documents_missing` is the stated officer assumption: {bh.NO_KTP:.0%} of "
+                   "genuine people who reach the officer came without their KTP and are sent to "
+                   "fetch it (counted as refused for the period). People with no usable print "
+                   "reach the officer on every visit, so their refused rate is that "
+                   "assumption's, whatever the matcher does; only a second modality they can "
+                   "use at the kiosk (the face rung) would serve them without it."
+                   if any(k.endswith("(documents_missing)") for k in paths) else ""), ""]
     if not r["targets"]["inclusion"]:
         by = {}
         for k in (r.get("campaign") or imp)["by_kind"].values():

@@ -58,7 +58,8 @@ def path(event: dict) -> str:
     for r in event.get("ladder") or []:
         why = f" ({r['reason']})" if r.get("reason") else ""
         steps.append(f"{r['rung']} {r['status']}{why}")
-    steps.append(f"-> {event['decision']} {event['reason']}")
+    said = (event.get("officer") or {}).get("reason")  # the officer's own reason code
+    steps.append(f"-> {event['decision']} {event['reason']}" + (f" ({said})" if said else ""))
     return "; ".join(steps)
 
 

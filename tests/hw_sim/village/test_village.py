@@ -172,6 +172,8 @@ def test_category_and_time_model():
     assert rp.visit_seconds(officer) == (rp.T_NIK + rp.T_RESULT + 7 * rp.T_CAPTURE
                                          + rp.T_OFFICER_CALL + rp.T_OFFICER_DECIDE)
     assert "finger:1 exhausted (no_match)" in rp.path(second)
+    assert rp.path({**refused, "officer": {"reason": "documents_missing"}}).endswith(
+        "-> referred officer_referred (documents_missing)")
 
 
 def test_cli_refuses_a_village_of_one(capsys):
