@@ -9,7 +9,9 @@ face that answers the prompts (hw_sim.camera.attacks); each runs one full
 randomised session per seed through the kiosk's analyser and state machine at
 15 frames per second. Reported: live pass rate, attack stop rates, the reasons,
 and what each passive check would stop on its own; ``print_turn_only`` is an
-ablation (prints with a head turn as the only challenge: planarity alone).
+ablation (prints with a head turn as the only challenge: planarity alone). Each rate
+is also given with the kiosk's retry: a session that ended in a timeout or a lost
+face gets one more (VerifyConfig.liveness_attempts), live people and attacks alike.
 """
 
 from __future__ import annotations
