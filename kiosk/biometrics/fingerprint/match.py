@@ -80,19 +80,25 @@ def _pair(a: Record, b: Record, sw: np.ndarray, r: np.ndarray, t: np.ndarray,
     (b's side precomputed in Record.pair_cols) compared with zero.
     """
     k, na = len(r), len(a.z)
-    za = r[:, None] * a.z + t[:, None]  # (K, Na): a's minutiae in b's frame
-    ua = r[:, None] * a.u
+    # Each row (x, y, mu ux, mu uy, 1, c) is built in place as three complex numbers
+    # and read as six floats: no reshaped copies (numpy call overhead is the cost here).
+    rows = np.empty((k, na, 3), np.complex64)
+    za = rows[..., 0]  # (K, Na): a's minutiae in b's frame
+    np.multiply(r[:, None], a.z, out=za)
+    za += t[:, None]
     # Skin distortion grows away from where the alignment was anchored: so does the tolerance.
-    tol = PAIR_DIST + ELASTIC * np.abs(za - anchor[:, None])
+    tol = np.abs(za - anchor[:, None])
+    tol *= ELASTIC
+    tol += PAIR_DIST
     tol2 = tol * tol
-    mu = tol2 * (1.0 / _DIR_SCALE)
-    ua *= mu
-    rows = np.empty((k, na, 6), np.float32)
-    rows[..., :2] = za.view(np.float32).reshape(k, na, 2)
-    rows[..., 2:4] = ua.view(np.float32).reshape(k, na, 2)
-    rows[..., 4] = 1.0
-    rows[..., 5] = tol2 * (0.5 - 1.0 / _DIR_SCALE) - 0.5 * (za * za.conj()).real
-    rows = rows.reshape(k * na, 6)
+    ua = rows[..., 1]
+    np.multiply(r[:, None], a.u, out=ua)
+    ua *= tol2 * (1.0 / _DIR_SCALE)
+    last = rows[..., 2]
+    last.real = 1.0
+    x, y = za.real, za.imag
+    last.imag = tol2 * (0.5 - 1.0 / _DIR_SCALE) - 0.5 * (x * x + y * y)
+    rows = rows.view(np.float32).reshape(k * na, 6)
     w = ((rows @ b.pair_cols) > 0).astype(np.float32).reshape(k, na, -1)
     w *= sw
     # One-to-one, approximately: each minutia counts at most once, on the sparser side.
