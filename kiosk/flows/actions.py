@@ -248,6 +248,7 @@ class RequestFaceCapture:
 
     purpose: str  # recipient
     attempt: int
+    avoid: tuple[str, ...] = ()  # challenges the person could not do in an earlier session
     kind: str = "request_face_capture"
 
 

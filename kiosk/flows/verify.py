@@ -334,7 +334,10 @@ class VerifyFlow(Flow):
                            for a in self.s.attempts)
             if (ev.liveness_reason or "").startswith(LIVENESS_RETRIED) \
                     and sessions < self.config.liveness_attempts:
-                return [self._say("face_liveness_retry"), self._face_again()]
+                # Not the same challenge again: it may be one this person cannot do.
+                missed = ev.liveness_reason.partition("challenge_timeout:")[2]
+                return [self._say("face_liveness_retry"),
+                        self._face_again(avoid=(missed,) if missed else ())]
             self._log_rung("exhausted", reason)
             return self._next_rung()
         if ev.template is None or not ev.live:
@@ -364,9 +367,9 @@ class VerifyFlow(Flow):
             return self._next_rung()
         return [self._say("face_retry"), self._face_again()]
 
-    def _face_again(self) -> A.RequestFaceCapture:
+    def _face_again(self, avoid: tuple[str, ...] = ()) -> A.RequestFaceCapture:
         n = sum(a["purpose"] == "face" for a in self.s.attempts) + 1
-        return A.RequestFaceCapture("recipient", n)
+        return A.RequestFaceCapture("recipient", n, avoid)
 
     def _on_face_capturing_record_loaded(self, ev: A.RecordLoaded) -> list:
         self._record = ev.record

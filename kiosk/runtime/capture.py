@@ -170,7 +170,7 @@ class LiveFaces:
 
         return cls(grab, LivenessAnalyser(detector=matcher.detector), matcher, **kw)
 
-    def capture(self, purpose: str, attempt: int):
+    def capture(self, purpose: str, attempt: int, avoid: tuple[str, ...] = ()):
         import secrets
 
         from ..biometrics.face.interface import NoUsableFace
@@ -186,7 +186,8 @@ class LiveFaces:
         # a fixed seed still gives each attempt of a visit its own challenges
         seed = self.seed + attempt - 1 if self.seed is not None else secrets.randbits(32)
         try:
-            verdict = drive(LivenessSession(seed=seed), self.analyser, grab, fps=self.fps)
+            verdict = drive(LivenessSession(seed=seed, avoid=avoid), self.analyser, grab,
+                            fps=self.fps)
         except BridgeError as exc:  # the camera stopped answering: a device fault, not a face
             log.warning("face capture: %s", exc)
             return FaceCaptured(None, False, failure="camera_error")

@@ -96,7 +96,7 @@ class Session:
             self.show(action)
             if self.faces is None:
                 return A.FaceCaptured(None, False, failure="camera_unavailable")
-            captured = self.faces.capture(action.purpose, action.attempt)
+            captured = self.faces.capture(action.purpose, action.attempt, avoid=action.avoid)
             failure = getattr(captured, "failure", None)
             self._health("camera", failure not in ("camera_unavailable", "camera_error"),
                          last=failure or "captured")

@@ -89,11 +89,19 @@ class Verdict:
 # default: FaceMesh's lip points under-read openings in shadowed and bearded faces
 # (docs/face.md), and a failed challenge turns a real person away.
 DEFAULT_POOL = (Challenge.BLINK,)
+# Asked instead of what a person could not do in an earlier session (``avoid``): drooping
+# eyelids can hide a blink. The mouth is read less well, but as a second chance it only adds.
+SPARE_POOL = (Challenge.OPEN_MOUTH,)
+TURNS = (Challenge.TURN_LEFT, Challenge.TURN_RIGHT)
 
 
-def pick_challenges(rng: random.Random, pool=DEFAULT_POOL) -> list[Challenge]:
-    """One head turn (needed for planarity) and one from ``pool``, in random order."""
-    chosen = [rng.choice([Challenge.TURN_LEFT, Challenge.TURN_RIGHT]), rng.choice(list(pool))]
+def pick_challenges(rng: random.Random, pool=DEFAULT_POOL, avoid=()) -> list[Challenge]:
+    """One head turn (needed for planarity) and one from ``pool``, in random order; none
+    of ``avoid`` where another will do (the spare pool stands in for the pool)."""
+    turns = [c for c in TURNS if c not in avoid] or list(TURNS)
+    others = ([c for c in pool if c not in avoid] or [c for c in SPARE_POOL if c not in avoid]
+              or list(pool))
+    chosen = [rng.choice(turns), rng.choice(others)]
     rng.shuffle(chosen)
     return chosen
 
@@ -107,10 +115,11 @@ class LivenessSession:
     """
 
     def __init__(self, seed: int | None = None, challenges: list[Challenge] | None = None,
-                 config: LivenessConfig | None = None):
+                 config: LivenessConfig | None = None, avoid=()):
         rng = random.Random(seed)
         self.config = config or LivenessConfig()
-        self.challenges = list(challenges) if challenges else pick_challenges(rng)
+        self.challenges = (list(challenges) if challenges
+                           else pick_challenges(rng, avoid=[c for c in Challenge if c in avoid]))
         total = self.config.settle + self.config.challenge_timeout * len(self.challenges) + 1
         self._flash = _flash_sequence(rng, int(total / FLASH_HOLD) + 2)
         self._t0: float | None = None

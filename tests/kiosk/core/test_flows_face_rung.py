@@ -124,17 +124,20 @@ def test_a_challenge_not_done_in_time_gets_one_fresh_session():
     slow = A.FaceCaptured(None, False, liveness_reason="challenge_timeout:turn_left")
     actions = flow.step(slow)
     assert [a.code for a in actions[:-1]] == ["face_liveness_retry"]
-    assert actions[-1] == A.RequestFaceCapture("recipient", 2) and flow.state == FACE_CAPTURING
+    # The new session does not ask for the challenge this person did not do.
+    assert actions[-1] == A.RequestFaceCapture("recipient", 2, ("turn_left",))
+    assert flow.state == FACE_CAPTURING
     (commit,) = flow.step(A.FaceCaptured(b"\x07", True, quality=0.8))  # did it this time
     assert (commit.decision.outcome, commit.decision.modality) == ("accepted", "face")
     # Twice too slow: the officer, with both sessions on record.
     flow = VerifyFlow(FakeFingers(), face_matcher=FakeFace())
     to_face_rung(flow, record())
-    flow.step(slow)
     actions = flow.step(A.FaceCaptured(None, False, liveness_reason="face_lost"))
+    assert actions[-1] == A.RequestFaceCapture("recipient", 2)  # nothing to avoid
+    actions = flow.step(slow)
     assert actions[-1] == A.LoadOfficers()
     assert [a["result"] for a in flow.s.attempts if a["purpose"] == "face"] == [
-        "liveness_failed:challenge_timeout:turn_left", "liveness_failed:face_lost"]
+        "liveness_failed:face_lost", "liveness_failed:challenge_timeout:turn_left"]
 
 
 def test_a_failed_passive_check_is_not_retried():
@@ -193,7 +196,7 @@ class FakeCamera:
     def __init__(self, answer):
         self.answer, self.asked = answer, []
 
-    def capture(self, purpose, attempt):
+    def capture(self, purpose, attempt, avoid=()):
         self.asked.append((purpose, attempt))
         return self.answer
 

@@ -74,6 +74,24 @@ def test_challenges_are_random_and_always_include_a_turn():
     assert len({tuple(pick_challenges(random.Random(s), pool)) for s in range(60)}) == 8
 
 
+def test_a_retry_avoids_the_challenge_the_person_could_not_do():
+    import random
+
+    for seed in range(30):
+        cs = pick_challenges(random.Random(seed), avoid=[Challenge.BLINK])
+        assert Challenge.BLINK not in cs and Challenge.OPEN_MOUTH in cs  # the spare
+        cs = pick_challenges(random.Random(seed), avoid=[Challenge.TURN_LEFT])
+        assert cs.count(Challenge.TURN_RIGHT) == 1 and Challenge.BLINK in cs
+        # Without avoid, the draw is what it always was (seeded sessions stay the same).
+        rng = random.Random(seed)
+        before = [rng.choice([Challenge.TURN_LEFT, Challenge.TURN_RIGHT]), Challenge.BLINK]
+        rng.choice([Challenge.BLINK])
+        rng.shuffle(before)
+        assert pick_challenges(random.Random(seed)) == before
+    s = LivenessSession(seed=3, avoid=("blink", "not_a_challenge"))
+    assert Challenge.BLINK not in s.challenges
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_quick_person_is_not_rejected_for_a_short_flash(seed):
     # Two fast challenges finish within ~3 flash holds; the session must keep watching
