@@ -302,7 +302,10 @@ class EnrolFlow(Flow):
             return [self._say("enrol_face_failed", "officer"),
                     A.RequestOfficerChoice("face_failed", FACE_FAILED_CHOICES,
                                            finger=FACE_SLOT)]
-        return [self._say("enrol_face_again"), A.RequestFaceCapture("enrol", self.s.face_tries + 1)]
+        # Not the challenge that timed out again: it may be one this person cannot do.
+        missed = (ev.liveness_reason or "").partition("challenge_timeout:")[2]
+        return [self._say("enrol_face_again"),
+                A.RequestFaceCapture("enrol", self.s.face_tries + 1, (missed,) if missed else ())]
 
     def _on_face_awaiting_officer_officer_choice(self, ev: A.OfficerChoice) -> list:
         self._check_choice(ev, FACE_FAILED_CHOICES)

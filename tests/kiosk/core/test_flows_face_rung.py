@@ -378,7 +378,8 @@ def test_no_live_face_goes_to_the_officer_who_records_an_exception():
     assert actions[0].audience == "officer" and flow.state == "face_awaiting_officer"
     # The officer tries once more, then records the face as unusable.
     assert flow.step(A.OfficerChoice("retry"))[-1] == A.RequestFaceCapture("enrol", 1)
-    flow.step(A.FaceCaptured(None, False, liveness_reason="no_blink"))
+    actions = flow.step(A.FaceCaptured(None, False, liveness_reason="challenge_timeout:blink"))
+    assert actions[-1] == A.RequestFaceCapture("enrol", 2, ("blink",))  # not the blink again
     flow.step(A.FaceCaptured(None, False, liveness_reason="no_blink"))
     (commit,) = flow.step(A.OfficerChoice("unusable", note="katarak, mata tertutup"))
     d = commit.decision
@@ -387,8 +388,8 @@ def test_no_live_face_goes_to_the_officer_who_records_an_exception():
         (FACE_SLOT, "unusable", "katarak, mata tertutup")]
     assert d.detail["face_step"]["result"] == "exception"
     assert [a.result for a in d.attempts if a.purpose == "enrol_face"] == [
-        "liveness_failed:flat", "capture_failed:poor_quality", "liveness_failed:no_blink",
-        "liveness_failed:no_blink"]
+        "liveness_failed:flat", "capture_failed:poor_quality",
+        "liveness_failed:challenge_timeout:blink", "liveness_failed:no_blink"]
 
 
 def test_without_a_camera_the_officer_is_asked_at_once_and_may_skip():
