@@ -34,13 +34,14 @@ from hw_sim.camera.attacks import PrintAttack, ScreenAttack
 from hw_sim.camera.faces import FaceGeometry, LiveActor
 from hw_sim.camera.source import load_rgb
 from kiosk.biometrics.face.liveness import (
+    RETRIED,
     Challenge,
     LivenessAnalyser,
     LivenessConfig,
     LivenessSession,
     drive,
+    missed_challenges,
 )
-from kiosk.flows.verify import LIVENESS_RETRIED
 
 KINDS = ("live", "print", "screen", "print_turn_only")
 
@@ -90,12 +91,11 @@ def main(argv=None) -> int:
                 results[kind].append(verdict)
                 # The kiosk's policy (VerifyConfig.liveness_attempts): a challenge not done in
                 # time or a face that left the frame gets one fresh session; so does an attack.
-                if not verdict.live and verdict.reason.startswith(LIVENESS_RETRIED):
-                    missed = verdict.reason.partition("challenge_timeout:")[2]
+                if not verdict.live and verdict.reason.startswith(RETRIED):
                     verdict = one_session(analyser, cfg,
                                           make_actor(kind, still, geo, seed * 1000 + i + 500),
                                           seed * 7919 + i + 500_000, only, t_frames,
-                                          avoid=(missed,))
+                                          avoid=missed_challenges(verdict.reason))
                 retried[kind].append(verdict)
                 if args.verbose:
                     print(f"{path.name} {kind} seed {seed}: {verdict.reason} {verdict.scores}")

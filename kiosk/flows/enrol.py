@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..biometrics.face.liveness import missed_challenges
 from ..roster.nik import InvalidNik, validate_nik
 from ..storage.templates import FACE_SLOT
 from . import actions as A
@@ -303,9 +304,8 @@ class EnrolFlow(Flow):
                     A.RequestOfficerChoice("face_failed", FACE_FAILED_CHOICES,
                                            finger=FACE_SLOT)]
         # Not the challenge that timed out again: it may be one this person cannot do.
-        missed = (ev.liveness_reason or "").partition("challenge_timeout:")[2]
-        return [self._say("enrol_face_again"),
-                A.RequestFaceCapture("enrol", self.s.face_tries + 1, (missed,) if missed else ())]
+        return [self._say("enrol_face_again"), A.RequestFaceCapture(
+            "enrol", self.s.face_tries + 1, missed_challenges(ev.liveness_reason))]
 
     def _on_face_awaiting_officer_officer_choice(self, ev: A.OfficerChoice) -> list:
         self._check_choice(ev, FACE_FAILED_CHOICES)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from ..biometrics.face.liveness import RETRIED, missed_challenges
 from ..roster.eligibility import decide
 from ..roster.nik import InvalidNik, validate_nik
 from ..security.pin import check_pin
@@ -48,8 +49,6 @@ STATES = (IDLE, AWAITING_NIK, LOADING_GALLERY, IDENTIFYING, LOADING_RECORD, CAPT
           "failed")
 # Where the flow waits for the person, and an officer may step in.
 STEP_IN_STATES = (AWAITING_NIK, IDENTIFYING, CAPTURING, FACE_CAPTURING)
-# Liveness failures of a person who did not follow (VerifyConfig.liveness_attempts).
-LIVENESS_RETRIED = ("challenge_timeout", "face_lost")
 
 
 @dataclass(frozen=True)
@@ -332,12 +331,11 @@ class VerifyFlow(Flow):
             self._attempt("face", None, reason, ev.quality)
             sessions = sum(a["purpose"] == "face" and a["result"].startswith("liveness_failed:")
                            for a in self.s.attempts)
-            if (ev.liveness_reason or "").startswith(LIVENESS_RETRIED) \
+            if (ev.liveness_reason or "").startswith(RETRIED) \
                     and sessions < self.config.liveness_attempts:
                 # Not the same challenge again: it may be one this person cannot do.
-                missed = ev.liveness_reason.partition("challenge_timeout:")[2]
                 return [self._say("face_liveness_retry"),
-                        self._face_again(avoid=(missed,) if missed else ())]
+                        self._face_again(avoid=missed_challenges(ev.liveness_reason))]
             self._log_rung("exhausted", reason)
             return self._next_rung()
         if ev.template is None or not ev.live:

@@ -93,6 +93,15 @@ DEFAULT_POOL = (Challenge.BLINK,)
 # eyelids can hide a blink. The mouth is read less well, but as a second chance it only adds.
 SPARE_POOL = (Challenge.OPEN_MOUTH,)
 TURNS = (Challenge.TURN_LEFT, Challenge.TURN_RIGHT)
+# Verdicts of a person who did not follow (slow, unsure, out of frame), not an attack's
+# signature: the flows give them one more session.
+RETRIED = ("challenge_timeout", "face_lost")
+
+
+def missed_challenges(reason: str | None) -> tuple[str, ...]:
+    """The challenge a verdict's reason says timed out: what the next session should avoid."""
+    _, timed_out, challenge = (reason or "").partition("challenge_timeout:")
+    return (challenge,) if timed_out and challenge else ()
 
 
 def pick_challenges(rng: random.Random, pool=DEFAULT_POOL, avoid=()) -> list[Challenge]:
