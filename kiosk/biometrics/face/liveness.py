@@ -182,21 +182,20 @@ class LivenessSession:
                 self._next(obs.t)
             return None
         if self._index >= len(self.challenges):  # challenges done; the flash needs more
-            if self._flash_colours() >= cfg.min_flash_colours \
-                    or obs.t - self._started > cfg.challenge_timeout:
-                return self._decide()
-            return None
+            return self._decide() if self._flash_seen(obs.t) else None
         if obs.t - self._started > cfg.challenge_timeout:
             return self._end(False, f"challenge_timeout:{self.current}")
         if obs.face and self._done(obs):
             self._next(obs.t)
-            if self._index >= len(self.challenges) \
-                    and self._flash_colours() >= cfg.min_flash_colours:
+            if self._index >= len(self.challenges) and self._flash_seen(obs.t):
                 return self._decide()
         return None
 
-    def _flash_colours(self) -> int:
-        return len({s for s, _ in self._flash_pairs})
+    def _flash_seen(self, t: float) -> bool:
+        """Enough screen colours seen to judge the flash, or no more time to wait for them."""
+        colours = len({s for s, _ in self._flash_pairs})
+        return (colours >= self.config.min_flash_colours
+                or t - self._started > self.config.challenge_timeout)
 
     def _next(self, t: float) -> None:
         self._index += 1
