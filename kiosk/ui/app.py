@@ -61,9 +61,12 @@ class KioskApp:
         self.shown_at: dict[str, float] = {}  # message kind -> perf_counter when drawn
         self._drawn_kinds: list[str] = []
         self._status_stop = threading.Event()
+        self._status_thread: threading.Thread | None = None
         if status is not None:
-            threading.Thread(target=self._poll_status, args=(status, status_every_s),
-                             name="kiosk-status", daemon=True).start()
+            self._status_thread = threading.Thread(
+                target=self._poll_status, args=(status, status_every_s), name="kiosk-status",
+                daemon=True)
+            self._status_thread.start()
 
     # ---- plumbing -----------------------------------------------------------------------------
     def _post(self, kind: str, token: int, payload) -> None:
@@ -79,6 +82,10 @@ class KioskApp:
 
     def close(self) -> None:
         self._status_stop.set()
+        # Joined, not left to die with the interpreter: a daemon thread still in a probe
+        # while Python shuts down can abort the process instead of a clean exit.
+        if self._status_thread is not None:
+            self._status_thread.join(5)
         self.driver.stop()
         if self.voice is not None:
             self.voice.close()
