@@ -2,13 +2,13 @@
 
 The officer assumptions (stated in the report): shown a genuine recipient, the officer
 checks the KTP and approves, unless the person came without it (referred,
-``documents_missing``). Shown an impostor, the officer compares the KTP photo with the
-face in front of them and denies most of the time; a relative carries the family's KK
-and often resembles the owner, so they slip through more often than a stranger. Some
-impostors walk away once the fingerprint has failed and an officer is called. When the
-kiosk withholds approval (the fingers read well and are plainly someone else's), the
-officer refers to the village office instead: a genuine person and an impostor who would
-have misled the officer alike.
+``documents_missing``; most fetch it and come back later in the period). Shown an
+impostor, the officer compares the KTP photo with the face in front of them and denies
+most of the time; a relative carries the family's KK and often resembles the owner, so
+they slip through more often than a stranger. Some impostors walk away once the
+fingerprint has failed and an officer is called. When the kiosk withholds approval (the
+fingers read well and are plainly someone else's), the officer refers to the village
+office instead: a genuine person and an impostor who would have misled the officer alike.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from kiosk.runtime.capture import Hand
 from . import population as pop
 
 NO_KTP = 0.02  # a genuine recipient without their KTP on the day
+RETURNS_WITH_KTP = 0.9  # ...who fetches it and comes back within the period
 DENY = {"relative": 0.85, "stranger": 0.97}  # officer denies an impostor who stays
 IMPOSTOR_WALKS_AWAY = 0.40  # impostor leaves when the officer is called
 
@@ -64,11 +65,14 @@ def officer_hand(seed: int) -> VisitHand:
 class Officer:
     """Answers the kiosk's officer questions for one visit."""
 
-    def __init__(self, kind: str, person: pop.Person | None, seed: int):
+    def __init__(self, kind: str, person: pop.Person | None, seed: int,
+                 has_ktp: bool = False):
         self.kind = kind  # genuine, relative, stranger (who actually stands there)
         self.person = person  # the NIK's owner
         self.rng = np.random.default_rng(np.random.SeedSequence([0x7115, seed]))
+        self.has_ktp = has_ktp  # a return visit: they went home for it
         self.asked = 0
+        self.sent_for_ktp = False
 
     def __call__(self, req):
         self.asked += 1
@@ -80,7 +84,8 @@ class Officer:
             return Cancel("officer")
         may_approve = "approve" in req.choices  # not when the fingers say someone else
         if self.kind == "genuine":
-            if self.rng.random() < NO_KTP:
+            if self.rng.random() < NO_KTP and not self.has_ktp:
+                self.sent_for_ktp = True
                 return OfficerChoice("refer", "documents_missing", "simulated: no KTP")
             if not may_approve:
                 return OfficerChoice("refer", "needs_review", "simulated: to the village office")
@@ -100,3 +105,8 @@ class Officer:
             return OfficerChoice("refer", "needs_review", "simulated: to the village office")
         reason = "identity_confirmed_kk" if self.kind == "relative" else "identity_confirmed_ktp"
         return OfficerChoice("approve", reason, "simulated: officer misled")
+
+
+def comes_back(seed: int) -> bool:
+    """Whether a genuine recipient sent home for their KTP returns with it this period."""
+    return bool(np.random.default_rng([0x7117, seed]).random() < RETURNS_WITH_KTP)

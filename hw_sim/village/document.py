@@ -17,8 +17,8 @@ def _shares(d: dict) -> str:
 
 
 def _group_table(rows: dict) -> list[str]:
-    out = ["| group | visits | first finger | after fallback | officer approved | refused "
-           "| refused % |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    out = ["| group | recipient-periods | " + " | ".join(rp.CATEGORIES) + " | refused % |",
+           "|" + " --- |" * (len(rp.CATEGORIES) + 3)]
     for name, c in rows.items():
         n = sum(c.values())
         out.append(f"| {name} | {n} | " + " | ".join(str(c.get(k, 0)) for k in rp.CATEGORIES)
@@ -54,14 +54,15 @@ def markdown(r: dict, command: str, plots: list[str]) -> str:
         "| target | figure | status |",
         "| --- | --- | --- |",
         f"| genuine recipients finally refused ≤ 0.5 % | {_pct(g['exclusion'])} "
-        f"({g['categories'].get('refused', 0)} of {g['visits']} visits) | "
+        f"({g['categories'].get('refused', 0)} of {g['visits']} recipient-periods) | "
         f"{yes[t['exclusion_overall']]} |",
         f"| hardest group ≤ 2 % | {g['hardest_group']}: {_pct(g['hardest_rate'])} | "
         f"{yes[t['exclusion_hardest_group']]} |",
         *_inclusion_rows(r, yes),
         f"| officer interventions per 100 visits | {r['officer']['per_100_visits']:.1f} "
         f"({r['officer']['interventions']} decisions) | reported |",
-        f"| median time per genuine visit | {r['time']['median_s']:.0f} s (p90 "
+        f"| median time per genuine recipient and period (their visits) | "
+        f"{r['time']['median_s']:.0f} s (p90 "
         f"{r['time']['p90_s']:.0f} s, modelled) | reported |",
         "",
         f"Bounding an impostor acceptance rate below 0.01 % at 95 % confidence needs "
@@ -92,7 +93,13 @@ def markdown(r: dict, command: str, plots: list[str]) -> str:
         f"{ci['captures']} ({_shares(ci['results']) or 'none'}); of {ci['usable']} usable, "
         f"{_pct(ci['match_rate'])} matched.", ""]
     lines += _why(r)
+    ret = g.get("return_visits") or {}
     lines += ["## Genuine recipients", "",
+              "Each eligible recipient once per period: how their period ended (the visit "
+              "that served them, else their last). "
+              f"Sent home by the officer to fetch their KTP: {ret.get('sent_for_ktp', 0)}; "
+              f"came back within the period: {ret.get('came_back', 0)}, served then: "
+              f"{ret.get('served', 0)} (`on a return visit`).", "",
               "Per condition group (occupation mapped to finger conditions; "
               "`no usable print`: every finger worn smooth):", ""]
     lines += _group_table(g["by_condition"])
@@ -102,7 +109,8 @@ def markdown(r: dict, command: str, plots: list[str]) -> str:
     lines += _group_table(g["per_period"])
     lines += ["", f"![outcomes by group]({plots[0]})", ""]
     if g["refused"]:
-        lines += ["Every genuine visit finally refused, with the ladder the hub recorded:", ""]
+        lines += ["Every genuine recipient finally refused in a period, with the ladder the hub "
+                  "recorded on their last visit:", ""]
         lines += [f"- {x['period']}, {x['group']}, age {x['age']}: {x['path']}"
                   + (" — an impostor accepted earlier in the period had taken the claim"
                      if x.get("impostor_claimed_first") else "")
@@ -308,7 +316,7 @@ def _campaign(r: dict) -> list[str]:
             label += " (the kiosk)" if q == ran else ""
             out.append(f"| {label} | {x['impostor_decisions_closed']:,} "
                        f"({_pct(x['share'])}) | {x['genuine_visits_closed']} |")
-        visits = r["genuine"]["visits"]
+        visits = r["genuine"].get("all_visits", r["genuine"]["visits"])
         worst = max(x["genuine_visits_closed"] for x in c["gate_sensitivity"].values())
         out += ["", f"Genuine visits the gate would close at the loosest bound: {worst} of "
                 f"{visits:,} (95 % upper bound {_pct(rp.upper_bound(worst, visits))}). A genuine "
@@ -334,9 +342,10 @@ def _why(r: dict) -> list[str]:
                 "finally refused there: " + _shares(paths) + "."
                 + (f" `documents_missing` is the stated officer assumption: {bh.NO_KTP:.0%} of "
                    "genuine people who reach the officer came without their KTP and are sent to "
-                   "fetch it (counted as refused for the period). People with no usable print "
-                   "reach the officer on every visit, so their refused rate is that "
-                   "assumption's, whatever the matcher does; only a second modality they can "
+                   f"fetch it; {bh.RETURNS_WITH_KTP:.0%} come back with it within the period, "
+                   "the others are refused for the period. People with no usable print "
+                   "reach the officer on every visit, so their refused rate follows those "
+                   "assumptions, whatever the matcher does; only a second modality they can "
                    "use at the kiosk (the face rung) would serve them without it."
                    if any(k.endswith("(documents_missing)") for k in paths) else ""), ""]
     if not r["targets"]["inclusion"]:
@@ -396,8 +405,10 @@ def _assumptions() -> list[str]:
         f"- At the sensor, each capture: wrong finger (other hand) {pop.WRONG_FINGER:.0%}, "
         f"pressed off centre (generator's `partial`) {pop.OFF_CENTRE:.0%}.",
         f"- Officer: approves a genuine recipient after checking the KTP, unless they came "
-        f"without it ({bh.NO_KTP:.0%}: referred, `documents_missing`, counted as refused "
-        f"that period). An impostor walks away when the officer is called "
+        f"without it ({bh.NO_KTP:.0%}: referred, `documents_missing`); of those, "
+        f"{bh.RETURNS_WITH_KTP:.0%} fetch it and come back later in the period (after the "
+        "period's other visits; the officer then has the KTP), the others are refused that "
+        "period. An impostor walks away when the officer is called "
         f"({bh.IMPOSTOR_WALKS_AWAY:.0%}); the officer denies a relative who stays "
         f"{bh.DENY['relative']:.0%} of the time (the family's KK, a resemblance) and a "
         f"stranger {bh.DENY['stranger']:.0%}. When the kiosk withholds approval (strong "

@@ -8,7 +8,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 COLOURS = {"first finger": (46, 125, 50), "after fallback": (124, 179, 66),
-           "officer approved": (251, 192, 45), "refused": (211, 47, 47)}
+           "officer approved": (251, 192, 45), "on a return visit": (255, 138, 101),
+           "refused": (211, 47, 47)}
 INK, GRID = (33, 33, 33), (220, 220, 220)
 
 
@@ -20,7 +21,7 @@ def _font(size: int):
 
 
 def stacked_shares(groups: dict[str, dict], title: str, out: Path) -> Path:
-    """One horizontal bar per group: the share of visits in each category, refused labelled."""
+    """One horizontal bar per group: the share in each category, refused labelled."""
     cats = list(COLOURS)
     label_w, bar_w, row_h, top = 230, 520, 30, 70
     img = Image.new("RGB", (label_w + bar_w + 120, top + row_h * len(groups) + 60), "white")
@@ -79,8 +80,8 @@ def draw_all(r: dict, folder: Path) -> list[Path]:
     g = r["genuine"]
     groups = {**{f"age {k}": v for k, v in g["by_age"].items()},
               **{k: v for k, v in g["by_condition"].items()}}
-    out = [stacked_shares(groups, "Genuine recipients' visits: how each ended, by age and "
-                          "condition group", folder / "outcomes_by_group.png")]
+    out = [stacked_shares(groups, "Genuine recipients' periods: how each ended, by age "
+                          "and condition group", folder / "outcomes_by_group.png")]
     counts = {int(k): v for k, v in r["attempts_hist"].items()}
     hist = {str(k): counts.get(k, 0) for k in range(min(counts, default=0),
                                                     max(counts, default=0) + 1)}
@@ -92,6 +93,6 @@ def draw_all(r: dict, folder: Path) -> list[Path]:
     for lo, hi in itertools.pairwise(edges):
         label = f"{lo}-{hi}" if hi < 10**9 else f">{lo}"
         bins[label] = sum(1 for t in r["time"]["all"] if lo <= t < hi)
-    out.append(histogram(bins, "Time per genuine visit at the kiosk (modelled, seconds)",
+    out.append(histogram(bins, "Time per genuine recipient and period at the kiosk (modelled, s)",
                          "seconds (time model in the report)", folder / "time_per_person.png"))
     return out

@@ -28,7 +28,7 @@ TIME_MODEL = {"NIK entry": T_NIK, "each finger capture (person or officer)": T_C
               "calling the officer": T_OFFICER_CALL,
               "officer's check and decision": T_OFFICER_DECIDE, "result and receipt": T_RESULT}
 
-SERVED = ("first finger", "after fallback", "officer approved")
+SERVED = ("first finger", "after fallback", "officer approved", "on a return visit")
 CATEGORIES = (*SERVED, "refused")
 
 
@@ -50,6 +50,26 @@ def category(event: dict) -> str:
         return "officer approved"
     ladder = event.get("ladder") or []
     return "first finger" if ladder and ladder[0]["status"] == "used" else "after fallback"
+
+
+def recipient_periods(genuine: list[tuple[dict, dict]]) -> list[tuple[dict, dict, list]]:
+    """Each genuine recipient's period, as (deciding visit, its event, all its visits): the
+    visit that served them, else their last one (finally refused). Visits in kiosk order."""
+    by: dict[tuple, list] = {}
+    for v, e in genuine:
+        by.setdefault((v["person"], v["period"]), []).append((v, e))
+    out = []
+    for visits in by.values():
+        served = [(v, e) for v, e in visits if e["decision"] == "accepted"]
+        v, e = served[0] if served else visits[-1]
+        out.append((v, e, visits))
+    return out
+
+
+def final_category(v: dict, e: dict) -> str:
+    """How a genuine recipient's period ended (its deciding visit, recipient_periods)."""
+    c = category(e)
+    return "on a return visit" if v.get("return") and c != "refused" else c
 
 
 def path(event: dict) -> str:
@@ -117,25 +137,33 @@ def compute(events: list[dict], truth) -> dict:
         1 for e in verifications if e["event_id"] not in visit_ids)
     books["visits_sharing_an_event"] = sum(1 for n in visit_ids.values() if n > 1)
     wrong_link = 0
+    sent_home: dict[tuple, int] = {}  # referrals for the KTP less return visits, per period
     per_period_people: dict[str, Counter] = {q: Counter() for q in truth.periods}
     for v in truth.visits:
         e = by_id.get(v["event_id"])
-        if v["kind"] in ("genuine", "ineligible"):
+        if v["kind"] in ("genuine", "ineligible") and not v.get("return"):
             per_period_people[v["period"]][v["person"]] += 1
         if e is None:
             continue
+        key = (v["person"], v["period"])
+        if v.get("return"):
+            sent_home[key] = sent_home.get(key, 0) - 1
+        elif (e.get("officer") or {}).get("reason") == "documents_missing":
+            sent_home[key] = sent_home.get(key, 0) + 1
         linked = refs.get(e.get("nik_ref"))
         if linked != v["person"] or e.get("period") != v["period"]:
             wrong_link += 1
         if (e["decision"], e["reason"]) != (v["outcome"], v["reason"]):
             wrong_link += 1  # the hub holds another decision than the kiosk showed
     books["events_not_matching_truth"] = wrong_link
+    books["returns_without_referral"] = sum(1 for n in sent_home.values() if n < 0)
     books["people_not_exactly_once"] = {
         q: sorted(k for k in range(len(people)) if c[k] != 1)
         for q, c in per_period_people.items()}
     books["ok"] = (not dup_ids and not missing and books["hub_counts_equal_kiosk"]
                    and not books["hub_verifications_without_visit"]
                    and not books["visits_sharing_an_event"] and not wrong_link
+                   and not books["returns_without_referral"]
                    and not any(books["people_not_exactly_once"].values()))
 
     genuine: list[tuple[dict, dict]] = []
@@ -153,30 +181,32 @@ def compute(events: list[dict], truth) -> dict:
         {"genuine": genuine, "ineligible": inel, "walk_in": walk_ins}.get(
             v["kind"], impostors).append((v, e))
 
+    finals = recipient_periods(genuine)
+
     def table(key) -> dict:
         out: dict = defaultdict(lambda: Counter())
-        for v, e in genuine:
-            out[key(people[v["person"]])][category(e)] += 1
+        for v, e, _ in finals:
+            out[key(v)][final_category(v, e)] += 1
         return {g: dict(c) for g, c in sorted(out.items())}
 
     # Entitlements an impostor claimed: the owner then meets the double-claim guard.
     stolen = {(v["person"], v["period"]) for v, e in impostors if e["decision"] == "accepted"}
-    cats = Counter(category(e) for _, e in genuine)
-    refused = [(v, e) for v, e in genuine if category(e) == "refused"]
-    by_condition = table(lambda p: p.group)
-    by_age = table(lambda p: p.age_group)
+    cats = Counter(final_category(v, e) for v, e, _ in finals)
+    refused = [(v, e) for v, e, _ in finals if category(e) == "refused"]
+    by_condition = table(lambda v: people[v["person"]].group)
+    by_age = table(lambda v: people[v["person"]].age_group)
     groups = {**{f"condition: {g}": c for g, c in by_condition.items()},
               **{f"age: {g}": c for g, c in by_age.items()}}
     hardest = max(groups.items(), key=lambda gc: _rate(gc[1].get("refused", 0),
                                                         sum(gc[1].values())),
                   default=(None, {}))
-    per_period = {}
-    for q in truth.periods:
-        c = Counter(category(e) for v, e in genuine if v["period"] == q)
-        per_period[q] = dict(c)
-    n_gen = len(genuine)
+    per_period = table(lambda v: v["period"])
+    n_gen = len(finals)
     exclusion = _rate(len(refused), n_gen)
     hardest_rate = _rate(hardest[1].get("refused", 0), sum(hardest[1].values()))
+    sent_for_ktp = sum(1 for v, e in genuine if not v.get("return")
+                       and (e.get("officer") or {}).get("reason") == "documents_missing")
+    returned = [(v, e) for v, e in genuine if v.get("return")]
 
     imp_by_kind = by_kind(impostors)
     n_imp = len(impostors)
@@ -197,7 +227,8 @@ def compute(events: list[dict], truth) -> dict:
     captures = {"genuine": capture_stats((e for _, e in genuine), far),
                 "impostor": capture_stats((e for _, e in impostors + campaign), far),
                 "far_below": far}
-    times = sorted(visit_seconds(e) for _, e in genuine)
+    # A recipient's time is all their visits' in the period (a return visit included).
+    times = sorted(sum(visit_seconds(e) for _, e in visits) for _, _, visits in finals)
     officer_n = sum(1 for _, e in genuine + impostors if (e.get("officer") or {}).get("reason"))
     visits_n = len(truth.visits) - len(campaign)
     attempts_hist = Counter(sum(1 for a in e.get("attempts") or [] if a["p"] == "recipient")
@@ -218,6 +249,10 @@ def compute(events: list[dict], truth) -> dict:
                                               if p.ineligible).items()))},
         "enrolment": {g: dict(c) for g, c in sorted(enrol_out.items())},
         "genuine": {"visits": n_gen, "categories": dict(cats), "per_period": per_period,
+                    "all_visits": len(genuine),
+                    "return_visits": {"sent_for_ktp": sent_for_ktp, "came_back": len(returned),
+                                      "served": sum(1 for _, e in returned
+                                                    if e["decision"] == "accepted")},
                     "by_condition": by_condition, "by_age": by_age,
                     "approval_withheld": sum(
                         1 for _, e in genuine if (e.get("detail") or {}).get("strong_mismatch")),

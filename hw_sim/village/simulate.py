@@ -28,6 +28,7 @@ from . import population as pop
 PROGRAMME = "PKH"
 VILLAGE_CODE = "3201012001"
 OFFICER_NIK = "3201010101700100"
+RETURN_OFFSET = 500_000  # a return visit's hand stream, officer seed and capture indices
 
 
 @dataclass
@@ -171,28 +172,18 @@ def run_village(people: int, periods: int, seed: int, work: Path, cache: Path | 
             for qi, period in enumerate(names):
                 visits = pop.arrivals(village, period, qi, every_kind)
                 log(f"{period}: {len(visits)} visits")
+                returns = []
                 for i, v in enumerate(visits):
                     if i and i % 100 == 0:
                         log(f"{period}: {i} of {len(visits)} visits")
-                    clock.wall += 60 * 10**9
-                    owner = village.people[v.person] if v.person is not None else None
-                    if v.presenter_person is not None:
-                        conditions = village.people[v.presenter_person].conditions
-                    else:
-                        conditions = stranger_conditions(v.presenter)
-                    hand = bh.hand_for(v.presenter, conditions, seed, 1_000_000 * (qi + 1)
-                                       + v.order)
-                    who = "genuine" if v.kind in ("genuine", "ineligible", "walk_in") else v.kind
-                    flow = VerifyFlow(matcher, VerifyConfig())
-                    result = kiosk.run(flow, Start(v.nik, PROGRAMME, period),
-                                       {"recipient": hand, "officer": bh.officer_hand(v.seed)},
-                                       bh.Officer(who, owner, v.seed),
-                                       first_index=10_000_000 * (qi + 1) + 100 * v.order)
-                    truth.visits.append({
-                        "event_id": result.event_id, "period": period, "kind": v.kind,
-                        "person": v.person, "presenter": v.presenter,
-                        "presenter_person": v.presenter_person, "outcome": result.outcome,
-                        "reason": result.reason})
+                    if _visit(kiosk, village, truth, clock, matcher, v, qi, seed, Start,
+                              VerifyFlow, VerifyConfig):
+                        returns.append(v)
+                # Sent home for their KTP: most come back with it later in the period.
+                for v in returns:
+                    if bh.comes_back(v.seed):
+                        _visit(kiosk, village, truth, clock, matcher, v, qi, seed, Start,
+                               VerifyFlow, VerifyConfig, returning=True)
             if impostor_attempts:
                 # CI size: strangers from the village only (their masters are grown).
                 truth.campaign = campaign.run(
@@ -215,6 +206,32 @@ def run_village(people: int, periods: int, seed: int, work: Path, cache: Path | 
     truth.seconds = time.monotonic() - t0
     truth.masters_built = bank.built
     return hub_events(work / "hub.sqlite3", identity.device_id), truth
+
+
+def _visit(kiosk, village, truth, clock, matcher, v, qi, seed, Start, VerifyFlow, VerifyConfig,
+           returning: bool = False) -> bool:
+    """One verification at the kiosk, recorded in ``truth``; True when the officer sent a
+    genuine recipient home for their KTP (a return visit is another hand, seed and
+    capture range, with the KTP this time)."""
+    clock.wall += 60 * 10**9
+    owner = village.people[v.person] if v.person is not None else None
+    if v.presenter_person is not None:
+        conditions = village.people[v.presenter_person].conditions
+    else:
+        conditions = stranger_conditions(v.presenter)
+    again = RETURN_OFFSET if returning else 0
+    hand = bh.hand_for(v.presenter, conditions, seed, 1_000_000 * (qi + 1) + v.order + again)
+    who = "genuine" if v.kind in ("genuine", "ineligible", "walk_in") else v.kind
+    officer = bh.Officer(who, owner, v.seed + again, has_ktp=returning)
+    result = kiosk.run(VerifyFlow(matcher, VerifyConfig()), Start(v.nik, PROGRAMME, v.period),
+                       {"recipient": hand, "officer": bh.officer_hand(v.seed + again)}, officer,
+                       first_index=10_000_000 * (qi + 1) + 100 * v.order + 10 * again)
+    truth.visits.append({
+        "event_id": result.event_id, "period": v.period, "kind": v.kind,
+        "person": v.person, "presenter": v.presenter,
+        "presenter_person": v.presenter_person, "outcome": result.outcome,
+        "reason": result.reason, **({"return": True} if returning else {})})
+    return officer.sent_for_ktp
 
 
 def _enrol_all(kiosk, village, truth, clock, EnrolFlow, EnrolConfig, Start, log) -> None:

@@ -176,6 +176,41 @@ def test_category_and_time_model():
         "-> referred officer_referred (documents_missing)")
 
 
+def test_a_recipient_period_ends_with_the_visit_that_served_them():
+    """Sent home for the KTP: the return visit decides the period; no return, refused."""
+    ktp = {"decision": "referred", "reason": "officer_referred",
+           "officer": {"reason": "documents_missing"}, "ladder": [], "attempts": []}
+    ok = {"decision": "accepted", "reason": "officer_approved",
+          "officer": {"reason": "worn_fingerprints"}, "ladder": [], "attempts": []}
+    first = {"person": 0, "period": "Q1", "kind": "genuine"}
+    back = {**first, "return": True}
+    other = {"person": 1, "period": "Q1", "kind": "genuine"}
+    periods = rp.recipient_periods([(first, ktp), (other, ktp), (back, ok)])
+    assert [(v["person"], e["decision"], len(visits)) for v, e, visits in periods] == [
+        (0, "accepted", 2), (1, "referred", 1)]
+    assert [rp.final_category(v, e) for v, e, _ in periods] == ["on a return visit", "refused"]
+    assert rp.final_category(back, ktp) == "refused"
+
+
+@needs_broker
+def test_sent_home_for_the_ktp_comes_back_and_is_served(masters, monkeypatch):
+    """Everyone without a usable print, every one sent home for the KTP, every one back:
+    each recipient's period counts once, served on the return visit, books balanced."""
+    from hw_sim.village import behaviour as bh
+
+    monkeypatch.setattr(pop, "NO_USABLE_PRINT", dict.fromkeys(pop.NO_USABLE_PRINT, 1.0))
+    monkeypatch.setattr(bh, "NO_KTP", 1.0)
+    monkeypatch.setattr(bh, "RETURNS_WITH_KTP", 1.0)
+    r = run(QUICK_PEOPLE, 1, 5, None, masters, workers=2, quick=True)
+    g, eligible = r["genuine"], r["people"] - sum(r["population"]["ineligible"].values())
+    assert r["books"]["ok"] and r["books"]["returns_without_referral"] == 0
+    assert r["books"]["people_not_exactly_once"] == {"2026-Q1": []}
+    assert g["visits"] == eligible and g["all_visits"] == 2 * eligible
+    assert g["return_visits"] == {"sent_for_ktp": eligible, "came_back": eligible,
+                                  "served": eligible}
+    assert g["categories"] == {"on a return visit": eligible} and g["exclusion"] == 0
+
+
 def test_cli_refuses_a_village_of_one(capsys):
     from kiosk.cli.app import main
 
