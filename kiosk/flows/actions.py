@@ -293,4 +293,5 @@ class ShowResult:
     event_id: str | None = None
     receipt: str | None = None
     name: str | None = None
+    text_code: str | None = None  # the result text's code when more specific than ``reason``
     kind: str = "show_result"

@@ -123,10 +123,16 @@ class Flow:
     def _result_text(self, reason: str) -> tuple[str, str]:
         return result_text(reason)
 
+    def _text_code(self, reason: str) -> str:
+        """The result text to show for ``reason`` (a flow may say more than the reason)."""
+        return reason
+
     def _on_committing_committed(self, ev) -> list:
-        pesan, message = self._result_text(ev.reason)
+        code = self._text_code(ev.reason)
+        pesan, message = self._result_text(code)
         return self._show(A.ShowResult(ev.outcome, ev.reason, pesan, message, ev.event_id,
-                                       ev.receipt, self.s.name), DONE)
+                                       ev.receipt, self.s.name,
+                                       code if code != ev.reason else None), DONE)
 
     def _on_committing_commit_failed(self, ev) -> list:
         pesan, message = result_text("storage_error")

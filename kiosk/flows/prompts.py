@@ -121,6 +121,12 @@ RESULTS: dict[str, tuple[str, str]] = {
                        "dengan KTP dan KK.", "officer denied the claim"),
     "officer_referred": ("Petugas meminta Anda datang ke kantor desa dengan KTP dan KK untuk "
                          "pemeriksaan.", "officer referred the person for review"),
+    # Shown instead of officer_referred when the officer's reason is documents_missing: the
+    # claim is still open this period, so the person must hear that coming back is enough.
+    "officer_referred_documents": ("Bawa KTP Anda, lalu datang lagi ke kios ini. Bantuan "
+                                   "{programme} periode {period} masih dapat diambil.",
+                                   "officer sent the person home for their KTP; the claim "
+                                   "stays open this period"),
     "officer_unavailable": ("Belum ada petugas yang dapat membantu di perangkat ini. Silakan "
                             "hubungi kantor desa.", "no enrolled officer available"),
     "officer_auth_failed": ("Petugas belum dapat masuk. Silakan hubungi kantor desa.",

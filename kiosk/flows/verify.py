@@ -522,6 +522,12 @@ class VerifyFlow(Flow):
     def _result_text(self, reason: str) -> tuple[str, str]:
         return result_text(reason, self.s.programme, self.s.period)
 
+    def _text_code(self, reason: str) -> str:
+        if reason == "officer_referred" and (self.s.officer or {}).get(
+                "reason") == "documents_missing":
+            return "officer_referred_documents"  # not a dead end: come back with the KTP
+        return reason
+
     # ---- resuming a restored flow ---------------------------------------------------------------
     def resume(self) -> list:
         """After ``from_dict``: the actions that bring back what was not serialised."""

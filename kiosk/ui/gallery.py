@@ -45,8 +45,8 @@ RESULT_REASONS = {
     "rejected": ("not_in_roster", "not_in_programme", "not_eligible_period", "already_claimed",
                  "deceased", "moved", "civil_servant", "above_income_threshold", "land_owner",
                  "duplicate_identity", "suspended", "officer_denied", "unknown_code"),
-    "referred": ("officer_referred", "officer_unavailable", "officer_auth_failed",
-                 "nik_invalid"),
+    "referred": ("officer_referred", "officer_referred_documents", "officer_unavailable",
+                 "officer_auth_failed", "nik_invalid"),
     "cancelled": ("cancelled_by_person", "cancelled_by_officer"),
     "error": ("storage_error",),
 }

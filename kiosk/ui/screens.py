@@ -38,7 +38,7 @@ def prompt_text(lang: str, prompt) -> str:
 
 
 def result_text(lang: str, result, programme: str, period: str) -> str:
-    key = f"result.{result.reason}"
+    key = f"result.{getattr(result, 'text_code', None) or result.reason}"
     if i18n.template(lang, key) is None:
         return i18n.text(lang, "result.generic", programme=programme, period=period,
                          code=result.reason)

@@ -139,6 +139,9 @@ TEXTS: dict[str, str] = {
                              "village office with your KTP and KK.",
     "result.officer_referred": "The officer asks you to come to the village office with your "
                                "KTP and KK for a check.",
+    "result.officer_referred_documents": "Bring your KTP and come back to this kiosk. Your "
+                                         "{programme} assistance for {period} can still be "
+                                         "collected.",
     "result.officer_unavailable": "No officer can help on this kiosk yet. Please contact the "
                                   "village office.",
     "result.officer_auth_failed": "The officer could not sign in. Please contact the village "

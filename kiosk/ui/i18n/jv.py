@@ -105,6 +105,9 @@ TEXTS: dict[str, str] = {
                              "dhateng kantor desa mbekta KTP lan KK.",
     "result.officer_referred": "Petugas nyuwun panjenengan dhateng kantor desa mbekta KTP lan "
                                "KK kangge dipun priksa.",
+    "result.officer_referred_documents": "Mangga mbekta KTP, lajeng wangsul malih dhateng "
+                                         "kios menika. Bantuan {programme} periode {period} "
+                                         "taksih saged dipun pendhet.",
     "result.officer_unavailable": "Dereng wonten petugas ingkang saged mbiyantu. Mangga "
                                   "hubungi kantor desa.",
     "result.cancelled_by_person": "Dipun batalaken. Panjenengan saged nyobi malih "

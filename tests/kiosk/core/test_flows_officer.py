@@ -320,3 +320,28 @@ def test_a_kiosk_from_before_pins_migrates_and_takes_a_large_update(paths, hub, 
         assert store.db.query("PRAGMA user_version")[0][0] == len(MIGRATIONS) == 3
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("reason, code", [("documents_missing", "officer_referred_documents"),
+                                          ("needs_review", None)])
+def test_sent_home_for_the_ktp_hears_they_can_come_back(reason, code):
+    """Referred for a missing KTP: the claim stays open this period, and the person is told
+    to come back to the kiosk with it, not sent off to the village office."""
+    from kiosk.ui import i18n
+    from kiosk.ui.screens import result_text
+
+    flow = VerifyFlow(FakeFingers())
+    at_officer_rung(flow)
+    flow.step(A.FingerCaptured(finger(2)))
+    (commit,) = flow.step(A.OfficerChoice("refer", reason))
+    assert commit.decision.reason == "officer_referred"  # what the hub books is unchanged
+    (shown,) = flow.step(A.Committed("e1", 1, "referred", "officer_referred"))
+    assert (shown.reason, shown.text_code) == ("officer_referred", code)
+    if code:
+        assert "datang lagi ke kios" in shown.pesan and PERIOD in shown.pesan
+        for lang in ("id", "en", "jv"):
+            text = result_text(lang, shown, "PKH", PERIOD)
+            assert text == i18n.text(lang, f"result.{code}", programme="PKH", period=PERIOD)
+            assert PERIOD in text
+    else:
+        assert "kantor desa" in shown.pesan
