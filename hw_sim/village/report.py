@@ -72,6 +72,17 @@ def final_category(v: dict, e: dict) -> str:
     return "on a return visit" if v.get("return") and c != "refused" else c
 
 
+def hardest_group(groups: dict[str, dict]) -> tuple:
+    """(name, counts) of the group with the highest refused rate; among equal rates, the one
+    that most needed more than the first finger (with nobody refused: the group nearest to
+    it, not the first in the list)."""
+    def key(gc):
+        n = sum(gc[1].values())
+        return _rate(gc[1].get("refused", 0), n), 1 - _rate(gc[1].get("first finger", 0), n)
+
+    return max(groups.items(), key=key, default=(None, {}))
+
+
 def path(event: dict) -> str:
     """The ladder as one line: which rungs were tried and why each did not serve."""
     steps = []
@@ -197,9 +208,7 @@ def compute(events: list[dict], truth) -> dict:
     by_age = table(lambda v: people[v["person"]].age_group)
     groups = {**{f"condition: {g}": c for g, c in by_condition.items()},
               **{f"age: {g}": c for g, c in by_age.items()}}
-    hardest = max(groups.items(), key=lambda gc: _rate(gc[1].get("refused", 0),
-                                                        sum(gc[1].values())),
-                  default=(None, {}))
+    hardest = hardest_group(groups)
     per_period = table(lambda v: v["period"])
     n_gen = len(finals)
     exclusion = _rate(len(refused), n_gen)

@@ -211,6 +211,16 @@ def test_sent_home_for_the_ktp_comes_back_and_is_served(masters, monkeypatch):
     assert g["categories"] == {"on a return visit": eligible} and g["exclusion"] == 0
 
 
+def test_hardest_group_is_the_most_refused_then_the_most_helped():
+    groups = {"condition: elderly": {"first finger": 99, "after fallback": 1},
+              "condition: no usable print": {"officer approved": 9, "on a return visit": 1},
+              "age: 75+": {"first finger": 9, "officer approved": 1}}
+    assert rp.hardest_group(groups)[0] == "condition: no usable print"
+    groups["age: 75+"]["refused"] = 1
+    assert rp.hardest_group(groups)[0] == "age: 75+"
+    assert rp.hardest_group({}) == (None, {})
+
+
 def test_cli_refuses_a_village_of_one(capsys):
     from kiosk.cli.app import main
 
