@@ -109,4 +109,4 @@ class Officer:
 
 def comes_back(seed: int) -> bool:
     """Whether a genuine recipient sent home for their KTP returns with it this period."""
-    return bool(np.random.default_rng([0x7117, seed]).random() < RETURNS_WITH_KTP)
+    return bool(np.random.default_rng([0x7118, seed]).random() < RETURNS_WITH_KTP)

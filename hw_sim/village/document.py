@@ -147,8 +147,10 @@ def markdown(r: dict, command: str, plots: list[str]) -> str:
               + ("yes" if not any(books["people_not_exactly_once"].values()) else "NO"),
               "- hub counts equal the kiosk's: "
               + ("yes" if books["hub_counts_equal_kiosk"] else "NO"),
+              "- return visits without a `documents_missing` referral before them: "
+              f"{books.get('returns_without_referral', 0)}",
               ""]
-    lines += _assumptions()
+    lines += _assumptions(g.get("return_visits") or {})
     lines += [
         "", "## How this is made", "",
         "```",
@@ -342,8 +344,8 @@ def _why(r: dict) -> list[str]:
                 "finally refused there: " + _shares(paths) + "."
                 + (f" `documents_missing` is the stated officer assumption: {bh.NO_KTP:.0%} of "
                    "genuine people who reach the officer came without their KTP and are sent to "
-                   f"fetch it; {bh.RETURNS_WITH_KTP:.0%} come back with it within the period, "
-                   "the others are refused for the period. People with no usable print "
+                   f"fetch it; {_returns(g.get('return_visits') or {})}. People with no usable "
+                   "print "
                    "reach the officer on every visit, so their refused rate follows those "
                    "assumptions, whatever the matcher does; only a second modality they can "
                    "use at the kiosk (the face rung) would serve them without it."
@@ -384,7 +386,17 @@ def _why(r: dict) -> list[str]:
     return out
 
 
-def _assumptions() -> list[str]:
+def _returns(ret: dict) -> str:
+    """The return-visit assumption as the run used it (older records had none)."""
+    share = ret.get("assumed_share")
+    if share is None:
+        return "this run modelled no return visits: the others are refused for the period"
+    return (f"{share:.0%} come back with it later in the period (after the period's other "
+            "visits; the officer then has the KTP); the others, and anyone refused on the "
+            "return visit, count as refused for the period")
+
+
+def _assumptions(ret: dict) -> list[str]:
     return [
         "## Assumptions (hw_sim/village/population.py, behaviour.py)", "",
         f"- Ages: {_shares(pop.AGE_GROUPS)}. People of 60 and over are `elderly`; others "
@@ -405,12 +417,10 @@ def _assumptions() -> list[str]:
         f"- At the sensor, each capture: wrong finger (other hand) {pop.WRONG_FINGER:.0%}, "
         f"pressed off centre (generator's `partial`) {pop.OFF_CENTRE:.0%}.",
         f"- Officer: approves a genuine recipient after checking the KTP, unless they came "
-        f"without it ({bh.NO_KTP:.0%}: referred, `documents_missing`); of those, "
-        f"{bh.RETURNS_WITH_KTP:.0%} fetch it and come back later in the period (after the "
-        "period's other visits; the officer then has the KTP), the others are refused that "
-        "period. An impostor walks away when the officer is called "
-        f"({bh.IMPOSTOR_WALKS_AWAY:.0%}); the officer denies a relative who stays "
-        f"{bh.DENY['relative']:.0%} of the time (the family's KK, a resemblance) and a "
+        f"without it ({bh.NO_KTP:.0%}: referred, `documents_missing`, and told at the kiosk to "
+        f"come back with it); of those, {_returns(ret)}. An impostor walks away when the "
+        f"officer is called ({bh.IMPOSTOR_WALKS_AWAY:.0%}); the officer denies a relative "
+        f"who stays {bh.DENY['relative']:.0%} of the time (the family's KK, a resemblance) and a "
         f"stranger {bh.DENY['stranger']:.0%}. When the kiosk withholds approval (strong "
         "evidence of someone else, see above), the officer refers to the village office "
         "instead of approving: the genuine person and the impostor who would have misled "

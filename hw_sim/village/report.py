@@ -66,6 +66,24 @@ def recipient_periods(genuine: list[tuple[dict, dict]]) -> list[tuple[dict, dict
     return out
 
 
+def returns_without_referral(visits: list[dict], by_id: dict[str, dict]) -> int:
+    """Recipient-periods with more return visits than ``documents_missing`` referrals before
+    them (the simulation sends someone back only after one)."""
+    balance: dict[tuple, int] = {}
+    for v in visits:
+        e = by_id.get(v["event_id"])
+        if e is None or v.get("campaign"):
+            continue
+        key = (v["person"], v["period"])
+        if v.get("return"):
+            balance[key] = balance.get(key, 0) - 1
+            if balance[key] < 0:
+                balance[key] = -(10**9)  # a return before any referral stays wrong
+        elif (e.get("officer") or {}).get("reason") == "documents_missing":
+            balance[key] = balance.get(key, 0) + 1
+    return sum(1 for n in balance.values() if n < 0)
+
+
 def final_category(v: dict, e: dict) -> str:
     """How a genuine recipient's period ended (its deciding visit, recipient_periods)."""
     c = category(e)
@@ -148,7 +166,6 @@ def compute(events: list[dict], truth) -> dict:
         1 for e in verifications if e["event_id"] not in visit_ids)
     books["visits_sharing_an_event"] = sum(1 for n in visit_ids.values() if n > 1)
     wrong_link = 0
-    sent_home: dict[tuple, int] = {}  # referrals for the KTP less return visits, per period
     per_period_people: dict[str, Counter] = {q: Counter() for q in truth.periods}
     for v in truth.visits:
         e = by_id.get(v["event_id"])
@@ -156,18 +173,13 @@ def compute(events: list[dict], truth) -> dict:
             per_period_people[v["period"]][v["person"]] += 1
         if e is None:
             continue
-        key = (v["person"], v["period"])
-        if v.get("return"):
-            sent_home[key] = sent_home.get(key, 0) - 1
-        elif (e.get("officer") or {}).get("reason") == "documents_missing":
-            sent_home[key] = sent_home.get(key, 0) + 1
         linked = refs.get(e.get("nik_ref"))
         if linked != v["person"] or e.get("period") != v["period"]:
             wrong_link += 1
         if (e["decision"], e["reason"]) != (v["outcome"], v["reason"]):
             wrong_link += 1  # the hub holds another decision than the kiosk showed
     books["events_not_matching_truth"] = wrong_link
-    books["returns_without_referral"] = sum(1 for n in sent_home.values() if n < 0)
+    books["returns_without_referral"] = returns_without_referral(truth.visits, by_id)
     books["people_not_exactly_once"] = {
         q: sorted(k for k in range(len(people)) if c[k] != 1)
         for q, c in per_period_people.items()}
@@ -260,6 +272,9 @@ def compute(events: list[dict], truth) -> dict:
         "genuine": {"visits": n_gen, "categories": dict(cats), "per_period": per_period,
                     "all_visits": len(genuine),
                     "return_visits": {"sent_for_ktp": sent_for_ktp, "came_back": len(returned),
+                                      # None: records of a run before return visits existed
+                                      "assumed_share": truth.officer_model.get(
+                                          "returns_with_ktp"),
                                       "served": sum(1 for _, e in returned
                                                     if e["decision"] == "accepted")},
                     "by_condition": by_condition, "by_age": by_age,

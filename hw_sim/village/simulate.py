@@ -29,6 +29,7 @@ PROGRAMME = "PKH"
 VILLAGE_CODE = "3201012001"
 OFFICER_NIK = "3201010101700100"
 RETURN_OFFSET = 500_000  # a return visit's hand stream, officer seed and capture indices
+MAX_VISITS = RETURN_OFFSET // 10  # per period: 100 capture indices a visit, returns above
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Truth:
     masters_built: int = 0
     campaign_periods: list[str] = field(default_factory=list)  # the impostor campaign's rounds
     campaign: dict = field(default_factory=dict)  # its bookkeeping (campaign.run)
+    officer_model: dict = field(default_factory=dict)  # behaviour's shares this run used
 
 
 def roster_records(people: list[pop.Person], periods: list[str]) -> list[dict]:
@@ -134,7 +136,8 @@ def run_village(people: int, periods: int, seed: int, work: Path, cache: Path | 
     work.mkdir(parents=True, exist_ok=True)
     village = pop.draw_village(people, seed, every_kind)
     names = pop.period_names(periods)
-    truth = Truth(village.people, names)
+    truth = Truth(village.people, names,
+                  officer_model={"no_ktp": bh.NO_KTP, "returns_with_ktp": bh.RETURNS_WITH_KTP})
     truth.campaign_periods = campaign.campaign_periods(
         impostor_attempts, sum(1 for p in village.people if not p.ineligible))
     bank = ImpressionBank(cache)
@@ -171,6 +174,8 @@ def run_village(people: int, periods: int, seed: int, work: Path, cache: Path | 
             _enrol_all(kiosk, village, truth, clock, EnrolFlow, EnrolConfig, Start, log)
             for qi, period in enumerate(names):
                 visits = pop.arrivals(village, period, qi, every_kind)
+                if len(visits) >= MAX_VISITS:
+                    raise ValueError(f"{len(visits)} visits in a period: at most {MAX_VISITS - 1}")
                 log(f"{period}: {len(visits)} visits")
                 returns = []
                 for i, v in enumerate(visits):
@@ -210,9 +215,9 @@ def run_village(people: int, periods: int, seed: int, work: Path, cache: Path | 
 
 def _visit(kiosk, village, truth, clock, matcher, v, qi, seed, Start, VerifyFlow, VerifyConfig,
            returning: bool = False) -> bool:
-    """One verification at the kiosk, recorded in ``truth``; True when the officer sent a
-    genuine recipient home for their KTP (a return visit is another hand, seed and
-    capture range, with the KTP this time)."""
+    """One verification at the kiosk, recorded in ``truth``; True when the kiosk told a
+    genuine recipient to come back with their KTP (a return visit is another hand, seed
+    and capture range, with the KTP this time)."""
     clock.wall += 60 * 10**9
     owner = village.people[v.person] if v.person is not None else None
     if v.presenter_person is not None:
@@ -231,7 +236,11 @@ def _visit(kiosk, village, truth, clock, matcher, v, qi, seed, Start, VerifyFlow
         "person": v.person, "presenter": v.presenter,
         "presenter_person": v.presenter_person, "outcome": result.outcome,
         "reason": result.reason, **({"return": True} if returning else {})})
-    return officer.sent_for_ktp
+    told = result.text_code == "officer_referred_documents"  # what the person was shown
+    if told != officer.sent_for_ktp:
+        raise RuntimeError(f"the kiosk showed {result.text_code or result.reason} after the "
+                           f"officer's {'documents_missing' if officer.sent_for_ktp else 'choice'}")
+    return told
 
 
 def _enrol_all(kiosk, village, truth, clock, EnrolFlow, EnrolConfig, Start, log) -> None:

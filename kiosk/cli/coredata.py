@@ -276,6 +276,7 @@ def report(result: A.ShowResult, json_mode: bool, extra: dict | None = None) -> 
         print(json.dumps({"outcome": result.outcome, "reason": result.reason,
                           "message": result.message, "pesan": result.pesan,
                           "event_id": result.event_id, "receipt": result.receipt,
+                          **({"text_code": result.text_code} if result.text_code else {}),
                           **(extra or {})}, ensure_ascii=False))
     else:
         print(f"{result.outcome.upper()} ({result.reason}): {result.pesan}")

@@ -59,8 +59,9 @@ def cmd_village(args) -> int:
         print(summary_line(r))
         return EXIT_OK if r["books"]["ok"] else EXIT_FAILURE
     people, periods = (_quick(), 1) if args.quick else (args.people, args.periods)
-    if people < 2 or periods < 1 or args.workers < 1:
-        raise CliError("--people must be at least 2, --periods and --workers at least 1",
+    if not 2 <= people <= 9999 or periods < 1 or args.workers < 1:
+        # 9999: the roster NIKs' serial numbers (population.make_nik) stay distinct.
+        raise CliError("--people must be 2..9999, --periods and --workers at least 1",
                        EXIT_USAGE)
     if args.impostor_attempts < 0:
         raise CliError("--impostor-attempts must be 0 or more", EXIT_USAGE)

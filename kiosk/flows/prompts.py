@@ -123,8 +123,8 @@ RESULTS: dict[str, tuple[str, str]] = {
                          "pemeriksaan.", "officer referred the person for review"),
     # Shown instead of officer_referred when the officer's reason is documents_missing: the
     # claim is still open this period, so the person must hear that coming back is enough.
-    "officer_referred_documents": ("Bawa KTP Anda, lalu datang lagi ke kios ini. Bantuan "
-                                   "{programme} periode {period} masih dapat diambil.",
+    "officer_referred_documents": ("Ambil KTP Anda di rumah, lalu datang lagi ke sini. Bantuan "
+                                   "{programme} periode {period} masih bisa diambil.",
                                    "officer sent the person home for their KTP; the claim "
                                    "stays open this period"),
     "officer_unavailable": ("Belum ada petugas yang dapat membantu di perangkat ini. Silakan "

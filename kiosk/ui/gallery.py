@@ -32,12 +32,18 @@ def _prompt(code: str, finger: int | None = None, audience: str = "person") -> A
     return A.Prompt(code, pesan, message, finger, None, audience)
 
 
+# Result texts more specific than a booked reason (ShowResult.text_code): the reason booked.
+TEXT_CODES = {"officer_referred_documents": "officer_referred"}
+
+
 def _result(outcome: str, reason: str, receipt: str | None = None) -> A.ShowResult:
     from ..flows.prompts import result_text
 
     pesan, message = result_text(reason, PROGRAMME, PERIOD)
-    return A.ShowResult(outcome, reason, pesan, message, "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
-                        receipt, NAME if outcome != "cancelled" else None)
+    booked = TEXT_CODES.get(reason, reason)
+    return A.ShowResult(outcome, booked, pesan, message, "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+                        receipt, NAME if outcome != "cancelled" else None,
+                        reason if booked != reason else None)
 
 
 RESULT_REASONS = {

@@ -45,6 +45,15 @@ def result_text(lang: str, result, programme: str, period: str) -> str:
     return i18n.text(lang, key, programme=programme, period=period)
 
 
+def result_title(result) -> str:
+    """The result screen's title (an i18n key)."""
+    if getattr(result, "text_code", None) == "officer_referred_documents":
+        return "ui.result_come_back"  # not "see the officer": they just did
+    kind = result_kind(result) if result is not None else "no"
+    return {"ok": "ui.result_ok", "no": "ui.result_no", "refer": "ui.result_refer",
+            "cancel": "ui.result_cancel"}[kind]
+
+
 def result_kind(result) -> str:
     if result.outcome == "accepted":
         return "ok"
@@ -355,9 +364,7 @@ def draw_result(c: Canvas, v) -> None:
     c.fill(T.BG)
     res = v.result
     kind = result_kind(res) if res is not None else "no"
-    titles = {"ok": "ui.result_ok", "no": "ui.result_no", "refer": "ui.result_refer",
-              "cancel": "ui.result_cancel"}
-    top = bar(c, v, tr(v, titles[kind]))
+    top = bar(c, v, tr(v, result_title(res)))
     m = c.px(T.MARGIN)
     side = c.px(200)
     pict = {"ok": "check", "no": "cross", "refer": "refer", "cancel": "back"}[kind]

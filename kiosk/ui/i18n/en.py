@@ -60,6 +60,7 @@ TEXTS: dict[str, str] = {
     "ui.result_ok": "Verified",
     "ui.result_no": "Not verified",
     "ui.result_refer": "See the village officer",
+    "ui.result_come_back": "Come back with your KTP",
     "ui.result_cancel": "Cancelled",
     "ui.receipt": "Receipt",
     "ui.receipt_title": "Receipt: scan with a phone",
@@ -139,7 +140,7 @@ TEXTS: dict[str, str] = {
                              "village office with your KTP and KK.",
     "result.officer_referred": "The officer asks you to come to the village office with your "
                                "KTP and KK for a check.",
-    "result.officer_referred_documents": "Bring your KTP and come back to this kiosk. Your "
+    "result.officer_referred_documents": "Fetch your KTP and come back here. Your "
                                          "{programme} assistance for {period} can still be "
                                          "collected.",
     "result.officer_unavailable": "No officer can help on this kiosk yet. Please contact the "

@@ -54,6 +54,7 @@ TEXTS: dict[str, str] = {
     "ui.result_ok": "Berhasil",
     "ui.result_no": "Belum berhasil",
     "ui.result_refer": "Temui petugas desa",
+    "ui.result_come_back": "Datang lagi dengan KTP",
     "ui.result_cancel": "Dibatalkan",
     "ui.receipt": "Tanda terima",
     "ui.receipt_title": "Tanda terima: pindai dengan HP",

@@ -51,6 +51,7 @@ TEXTS: dict[str, str] = {
     "ui.result_ok": "Kasil",
     "ui.result_no": "Dereng kasil",
     "ui.result_refer": "Mangga dhateng petugas desa",
+    "ui.result_come_back": "Mangga mriki malih mbekta KTP",
     "ui.result_cancel": "Dipun batalaken",
     "ui.receipt": "Tandha tampi",
     "ui.receipt_title": "Tandha tampi: pindai mawi HP",
@@ -105,8 +106,8 @@ TEXTS: dict[str, str] = {
                              "dhateng kantor desa mbekta KTP lan KK.",
     "result.officer_referred": "Petugas nyuwun panjenengan dhateng kantor desa mbekta KTP lan "
                                "KK kangge dipun priksa.",
-    "result.officer_referred_documents": "Mangga mbekta KTP, lajeng wangsul malih dhateng "
-                                         "kios menika. Bantuan {programme} periode {period} "
+    "result.officer_referred_documents": "Mangga mendhet KTP panjenengan rumiyin, lajeng "
+                                         "mriki malih. Bantuan {programme} periode {period} "
                                          "taksih saged dipun pendhet.",
     "result.officer_unavailable": "Dereng wonten petugas ingkang saged mbiyantu. Mangga "
                                   "hubungi kantor desa.",

@@ -193,22 +193,40 @@ def test_a_recipient_period_ends_with_the_visit_that_served_them():
 
 
 @needs_broker
-def test_sent_home_for_the_ktp_comes_back_and_is_served(masters, monkeypatch):
-    """Everyone without a usable print, every one sent home for the KTP, every one back:
-    each recipient's period counts once, served on the return visit, books balanced."""
+@pytest.mark.parametrize("back", [1.0, 0.0])
+def test_sent_home_for_the_ktp_comes_back_and_is_served(masters, monkeypatch, back):
+    """Everyone without a usable print, every one sent home for the KTP, every one back (or
+    none): each recipient's period counts once, by its last visit, books balanced."""
     from hw_sim.village import behaviour as bh
 
     monkeypatch.setattr(pop, "NO_USABLE_PRINT", dict.fromkeys(pop.NO_USABLE_PRINT, 1.0))
     monkeypatch.setattr(bh, "NO_KTP", 1.0)
-    monkeypatch.setattr(bh, "RETURNS_WITH_KTP", 1.0)
+    monkeypatch.setattr(bh, "RETURNS_WITH_KTP", back)
     r = run(QUICK_PEOPLE, 1, 5, None, masters, workers=2, quick=True)
     g, eligible = r["genuine"], r["people"] - sum(r["population"]["ineligible"].values())
     assert r["books"]["ok"] and r["books"]["returns_without_referral"] == 0
     assert r["books"]["people_not_exactly_once"] == {"2026-Q1": []}
-    assert g["visits"] == eligible and g["all_visits"] == 2 * eligible
-    assert g["return_visits"] == {"sent_for_ktp": eligible, "came_back": eligible,
-                                  "served": eligible}
-    assert g["categories"] == {"on a return visit": eligible} and g["exclusion"] == 0
+    n = eligible if back else 0
+    assert g["visits"] == eligible and g["all_visits"] == eligible + n
+    assert g["return_visits"] == {"sent_for_ktp": eligible, "came_back": n, "served": n,
+                                  "assumed_share": back}
+    if back:
+        assert g["categories"] == {"on a return visit": eligible} and g["exclusion"] == 0
+    else:
+        assert g["categories"] == {"refused": eligible} and g["exclusion"] == 1
+        assert all(x["path"].endswith("(documents_missing)") for x in g["refused"])
+
+
+def test_return_visit_books_need_a_referral_first():
+    ktp = {"officer": {"reason": "documents_missing"}}
+    other = {"officer": {"reason": "needs_review"}}
+    by_id = {"a": ktp, "b": {}, "c": other, "d": {}, "e": {}, "f": ktp}
+    visit = [{"event_id": i, "person": p, "period": "Q1", **({"return": True} if r else {})}
+             for i, p, r in (("a", 0, 0), ("b", 0, 1), ("c", 1, 0), ("d", 1, 1), ("e", 2, 1),
+                             ("f", 2, 0))]
+    # 0: referred then back (fine); 1: back after another referral; 2: back before it.
+    assert rp.returns_without_referral(visit, by_id) == 2
+    assert rp.returns_without_referral(visit[:2], by_id) == 0
 
 
 def test_hardest_group_is_the_most_refused_then_the_most_helped():
@@ -227,6 +245,8 @@ def test_cli_refuses_a_village_of_one(capsys):
     assert main(["sim", "village", "--people", "1"]) == 2
     err = capsys.readouterr().err
     assert "--people" in err and "Traceback" not in err
+    assert main(["sim", "village", "--people", "10000"]) == 2
+    assert "--people must be 2..9999" in capsys.readouterr().err
     assert main(["sim", "village", "--impostor-attempts", "-5"]) == 2
     err = capsys.readouterr().err
     assert "--impostor-attempts" in err and "Traceback" not in err
