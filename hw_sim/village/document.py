@@ -93,13 +93,13 @@ def markdown(r: dict, command: str, plots: list[str]) -> str:
         f"{ci['captures']} ({_shares(ci['results']) or 'none'}); of {ci['usable']} usable, "
         f"{_pct(ci['match_rate'])} matched.", ""]
     lines += _why(r)
-    ret = g.get("return_visits") or {}
+    ret = g["return_visits"]
     lines += ["## Genuine recipients", "",
               "Each eligible recipient once per period: how their period ended (the visit "
               "that served them, else their last). "
-              f"Sent home by the officer to fetch their KTP: {ret.get('sent_for_ktp', 0)}; "
-              f"came back within the period: {ret.get('came_back', 0)}, served then: "
-              f"{ret.get('served', 0)} (`on a return visit`).", "",
+              f"Sent home by the officer to fetch their KTP: {ret['sent_for_ktp']}; "
+              f"came back within the period: {ret['came_back']}, served then: "
+              f"{ret['served']} (`on a return visit`).", "",
               "Per condition group (occupation mapped to finger conditions; "
               "`no usable print`: every finger worn smooth):", ""]
     lines += _group_table(g["by_condition"])
@@ -148,9 +148,9 @@ def markdown(r: dict, command: str, plots: list[str]) -> str:
               "- hub counts equal the kiosk's: "
               + ("yes" if books["hub_counts_equal_kiosk"] else "NO"),
               "- return visits without a `documents_missing` referral before them: "
-              f"{books.get('returns_without_referral', 0)}",
+              f"{books['returns_without_referral']}",
               ""]
-    lines += _assumptions(g.get("return_visits") or {})
+    lines += _assumptions(ret)
     lines += [
         "", "## How this is made", "",
         "```",
@@ -318,7 +318,7 @@ def _campaign(r: dict) -> list[str]:
             label += " (the kiosk)" if q == ran else ""
             out.append(f"| {label} | {x['impostor_decisions_closed']:,} "
                        f"({_pct(x['share'])}) | {x['genuine_visits_closed']} |")
-        visits = r["genuine"].get("all_visits", r["genuine"]["visits"])
+        visits = r["genuine"]["all_visits"]
         worst = max(x["genuine_visits_closed"] for x in c["gate_sensitivity"].values())
         out += ["", f"Genuine visits the gate would close at the loosest bound: {worst} of "
                 f"{visits:,} (95 % upper bound {_pct(rp.upper_bound(worst, visits))}). A genuine "
@@ -344,9 +344,8 @@ def _why(r: dict) -> list[str]:
                 "finally refused there: " + _shares(paths) + "."
                 + (f" `documents_missing` is the stated officer assumption: {bh.NO_KTP:.0%} of "
                    "genuine people who reach the officer came without their KTP and are sent to "
-                   f"fetch it; {_returns(g.get('return_visits') or {})}. People with no usable "
-                   "print "
-                   "reach the officer on every visit, so their refused rate follows those "
+                   f"fetch it; {_returns(g['return_visits'])}. People with no usable "
+                   "print reach the officer on every visit, so their refused rate follows those "
                    "assumptions, whatever the matcher does; only a second modality they can "
                    "use at the kiosk (the face rung) would serve them without it."
                    if any(k.endswith("(documents_missing)") for k in paths) else ""), ""]

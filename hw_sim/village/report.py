@@ -69,19 +69,26 @@ def recipient_periods(genuine: list[tuple[dict, dict]]) -> list[tuple[dict, dict
 def returns_without_referral(visits: list[dict], by_id: dict[str, dict]) -> int:
     """Recipient-periods with more return visits than ``documents_missing`` referrals before
     them (the simulation sends someone back only after one)."""
-    balance: dict[tuple, int] = {}
+    pending: Counter = Counter()  # referrals not yet followed by a return, per period
+    wrong = set()
     for v in visits:
         e = by_id.get(v["event_id"])
         if e is None or v.get("campaign"):
             continue
         key = (v["person"], v["period"])
         if v.get("return"):
-            balance[key] = balance.get(key, 0) - 1
-            if balance[key] < 0:
-                balance[key] = -(10**9)  # a return before any referral stays wrong
-        elif (e.get("officer") or {}).get("reason") == "documents_missing":
-            balance[key] = balance.get(key, 0) + 1
-    return sum(1 for n in balance.values() if n < 0)
+            if pending[key]:
+                pending[key] -= 1
+            else:
+                wrong.add(key)
+        elif sent_for_ktp(e):
+            pending[key] += 1
+    return len(wrong)
+
+
+def sent_for_ktp(event: dict) -> bool:
+    """The officer referred the person to fetch their KTP (the kiosk says: come back)."""
+    return (event.get("officer") or {}).get("reason") == "documents_missing"
 
 
 def final_category(v: dict, e: dict) -> str:
@@ -225,8 +232,7 @@ def compute(events: list[dict], truth) -> dict:
     n_gen = len(finals)
     exclusion = _rate(len(refused), n_gen)
     hardest_rate = _rate(hardest[1].get("refused", 0), sum(hardest[1].values()))
-    sent_for_ktp = sum(1 for v, e in genuine if not v.get("return")
-                       and (e.get("officer") or {}).get("reason") == "documents_missing")
+    sent_home = sum(1 for v, e in genuine if not v.get("return") and sent_for_ktp(e))
     returned = [(v, e) for v, e in genuine if v.get("return")]
 
     imp_by_kind = by_kind(impostors)
@@ -271,7 +277,7 @@ def compute(events: list[dict], truth) -> dict:
         "enrolment": {g: dict(c) for g, c in sorted(enrol_out.items())},
         "genuine": {"visits": n_gen, "categories": dict(cats), "per_period": per_period,
                     "all_visits": len(genuine),
-                    "return_visits": {"sent_for_ktp": sent_for_ktp, "came_back": len(returned),
+                    "return_visits": {"sent_for_ktp": sent_home, "came_back": len(returned),
                                       # None: records of a run before return visits existed
                                       "assumed_share": truth.officer_model.get(
                                           "returns_with_ktp"),

@@ -122,7 +122,6 @@ def run_village(people: int, periods: int, seed: int, work: Path, cache: Path | 
     from kiosk.clock import FixedClock
     from kiosk.flows.actions import Start
     from kiosk.flows.enrol import EnrolConfig, EnrolFlow
-    from kiosk.flows.verify import VerifyConfig, VerifyFlow
     from kiosk.reporting.outbox import Outbox
     from kiosk.reporting.reporter import Reporter, ReporterConfig
     from kiosk.roster.updates import build_update, import_update
@@ -181,14 +180,12 @@ def run_village(people: int, periods: int, seed: int, work: Path, cache: Path | 
                 for i, v in enumerate(visits):
                     if i and i % 100 == 0:
                         log(f"{period}: {i} of {len(visits)} visits")
-                    if _visit(kiosk, village, truth, clock, matcher, v, qi, seed, Start,
-                              VerifyFlow, VerifyConfig):
+                    if _visit(kiosk, village, truth, clock, v, qi, seed):
                         returns.append(v)
                 # Sent home for their KTP: most come back with it later in the period.
                 for v in returns:
                     if bh.comes_back(v.seed):
-                        _visit(kiosk, village, truth, clock, matcher, v, qi, seed, Start,
-                               VerifyFlow, VerifyConfig, returning=True)
+                        _visit(kiosk, village, truth, clock, v, qi, seed, returning=True)
             if impostor_attempts:
                 # CI size: strangers from the village only (their masters are grown).
                 truth.campaign = campaign.run(
@@ -213,11 +210,14 @@ def run_village(people: int, periods: int, seed: int, work: Path, cache: Path | 
     return hub_events(work / "hub.sqlite3", identity.device_id), truth
 
 
-def _visit(kiosk, village, truth, clock, matcher, v, qi, seed, Start, VerifyFlow, VerifyConfig,
-           returning: bool = False) -> bool:
+def _visit(kiosk, village, truth, clock, v, qi, seed, returning: bool = False) -> bool:
     """One verification at the kiosk, recorded in ``truth``; True when the kiosk told a
     genuine recipient to come back with their KTP (a return visit is another hand, seed
     and capture range, with the KTP this time)."""
+    from kiosk.flows.actions import Start
+    from kiosk.flows.prompts import COME_BACK
+    from kiosk.flows.verify import VerifyConfig, VerifyFlow
+
     clock.wall += 60 * 10**9
     owner = village.people[v.person] if v.person is not None else None
     if v.presenter_person is not None:
@@ -228,7 +228,8 @@ def _visit(kiosk, village, truth, clock, matcher, v, qi, seed, Start, VerifyFlow
     hand = bh.hand_for(v.presenter, conditions, seed, 1_000_000 * (qi + 1) + v.order + again)
     who = "genuine" if v.kind in ("genuine", "ineligible", "walk_in") else v.kind
     officer = bh.Officer(who, owner, v.seed + again, has_ktp=returning)
-    result = kiosk.run(VerifyFlow(matcher, VerifyConfig()), Start(v.nik, PROGRAMME, v.period),
+    result = kiosk.run(VerifyFlow(kiosk.matcher, VerifyConfig()),
+                       Start(v.nik, PROGRAMME, v.period),
                        {"recipient": hand, "officer": bh.officer_hand(v.seed + again)}, officer,
                        first_index=10_000_000 * (qi + 1) + 100 * v.order + 10 * again)
     truth.visits.append({
@@ -236,7 +237,7 @@ def _visit(kiosk, village, truth, clock, matcher, v, qi, seed, Start, VerifyFlow
         "person": v.person, "presenter": v.presenter,
         "presenter_person": v.presenter_person, "outcome": result.outcome,
         "reason": result.reason, **({"return": True} if returning else {})})
-    told = result.text_code == "officer_referred_documents"  # what the person was shown
+    told = result.text_code == COME_BACK  # what the person was shown
     if told != officer.sent_for_ktp:
         raise RuntimeError(f"the kiosk showed {result.text_code or result.reason} after the "
                            f"officer's {'documents_missing' if officer.sent_for_ktp else 'choice'}")

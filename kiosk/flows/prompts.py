@@ -112,6 +112,9 @@ PROMPTS: dict[str, tuple[str, str]] = {
 }
 
 # Outcome/reason texts beyond the eligibility reasons (kiosk/roster/eligibility.py).
+# The result text of a referral for documents_missing (ShowResult.text_code; RESULTS below).
+COME_BACK = "officer_referred_documents"
+
 RESULTS: dict[str, tuple[str, str]] = {
     "matched": ("Verifikasi berhasil. Bantuan {programme} periode {period} tercatat.",
                 "identity verified; claim recorded"),

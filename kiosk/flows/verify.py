@@ -31,7 +31,7 @@ from .base import COMMITTING, DONE, LOADING_OFFICERS, OFFICER_AUTH, BaseState, F
 from .biometric import OFFICER_REASONS, assess, identify_unique
 from .decisions import ACCEPTED, REFERRED, REJECTED, VERIFICATION, Decision, Rung
 from .ladder import FACE, OFFICER, face_skip_reason, plan, rung_finger
-from .prompts import result_text
+from .prompts import COME_BACK, result_text
 
 IDLE = "idle"
 AWAITING_NIK = "awaiting_nik"
@@ -525,7 +525,7 @@ class VerifyFlow(Flow):
     def _text_code(self, reason: str) -> str:
         if reason == "officer_referred" and (self.s.officer or {}).get(
                 "reason") == "documents_missing":
-            return "officer_referred_documents"  # not a dead end: come back with the KTP
+            return COME_BACK  # not a dead end: come back with the KTP
         return reason
 
     # ---- resuming a restored flow ---------------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..flows import actions as A
 from ..flows.biometric import OFFICER_REASONS
+from ..flows.prompts import COME_BACK
 from ..flows.prompts import prompt_text as flow_prompt
 from . import i18n
 from .view import View
@@ -33,7 +34,7 @@ def _prompt(code: str, finger: int | None = None, audience: str = "person") -> A
 
 
 # Result texts more specific than a booked reason (ShowResult.text_code): the reason booked.
-TEXT_CODES = {"officer_referred_documents": "officer_referred"}
+TEXT_CODES = {COME_BACK: "officer_referred"}
 
 
 def _result(outcome: str, reason: str, receipt: str | None = None) -> A.ShowResult:
@@ -51,7 +52,7 @@ RESULT_REASONS = {
     "rejected": ("not_in_roster", "not_in_programme", "not_eligible_period", "already_claimed",
                  "deceased", "moved", "civil_servant", "above_income_threshold", "land_owner",
                  "duplicate_identity", "suspended", "officer_denied", "unknown_code"),
-    "referred": ("officer_referred", "officer_referred_documents", "officer_unavailable",
+    "referred": ("officer_referred", COME_BACK, "officer_unavailable",
                  "officer_auth_failed", "nik_invalid"),
     "cancelled": ("cancelled_by_person", "cancelled_by_officer"),
     "error": ("storage_error",),

@@ -11,6 +11,7 @@ from functools import partial
 
 import pygame
 
+from ..flows.prompts import COME_BACK
 from . import i18n
 from . import theme as T
 from .canvas import Canvas, Target, icon
@@ -47,7 +48,7 @@ def result_text(lang: str, result, programme: str, period: str) -> str:
 
 def result_title(result) -> str:
     """The result screen's title (an i18n key)."""
-    if getattr(result, "text_code", None) == "officer_referred_documents":
+    if getattr(result, "text_code", None) == COME_BACK:
         return "ui.result_come_back"  # not "see the officer": they just did
     kind = result_kind(result) if result is not None else "no"
     return {"ok": "ui.result_ok", "no": "ui.result_no", "refer": "ui.result_refer",
